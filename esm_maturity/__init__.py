@@ -1,0 +1,3 @@
+"""ESM maturity and continual-improvement tracker."""
+
+__version__ = "0.1.0"

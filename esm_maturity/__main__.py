@@ -1,0 +1,62 @@
+"""Command line: python -m esm_maturity COMMAND [--db PATH] ...
+
+Every command takes --db (default: ESM_DB_PATH, then data/esm.duckdb) and exits
+non-zero with a one-line reason on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__, config
+from .db import Database
+from .models import EsmError, Quarter
+
+
+def _open(args: argparse.Namespace) -> Database:
+    return Database(config.db_path(args.db))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import load_demo
+
+    anchor = Quarter.parse(args.quarter) if args.quarter else None
+    with _open(args) as db:
+        counts = load_demo(db, config.local_actor(), anchor)
+    print(f"Loaded the demo organisation into {config.db_path(args.db)}: "
+          + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m esm_maturity",
+                                     description="ESM maturity and continual-improvement tracker.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--db", metavar="PATH", help="database file (default: ESM_DB_PATH, then data/esm.duckdb)")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    demo = command("demo", cmd_demo, "load the demo organisation into an empty database")
+    demo.add_argument("--quarter", help="last quarter of the demo's history, YYYY-Qn (default: the current one)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except EsmError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""Quarterly self-assessments: score, save a draft, submit (locks), reopen (recorded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .db import Database, Tx
+from .maturity import Dimension, dimensions
+from .models import (Actor, ConflictError, LockedError, NotFound, Problem, Quarter, Role, ScoreInput,
+                     ScoreValue, ValidationError, clean_text, parse_level)
+
+DRAFT, SUBMITTED = "draft", "submitted"
+EVIDENCE_MAX = 4000
+
+
+@dataclass(frozen=True)
+class Assessment:
+    quarter: str
+    department_id: str
+    status: str
+    submitted_by: str | None
+    submitted_on: dt.date | None
+    version: int
+    updated_at: dt.datetime
+
+    @property
+    def locked(self) -> bool:
+        return self.status == SUBMITTED
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One dimension on the form: the rubric, what is stored now, and last quarter's score."""
+
+    dimension: Dimension
+    current: ScoreInput
+    last: ScoreValue | None
+
+
+def get_assessment(db: Database, quarter: Quarter | str, department_id: str) -> Assessment | None:
+    row = db.one("SELECT quarter, department_id, status, submitted_by, submitted_on, version, updated_at "
+                 "FROM assessments WHERE quarter = $1 AND department_id = $2", [str(quarter), department_id])
+    return Assessment(*row) if row else None
+
+
+def _stored_scores(rows) -> dict[str, ScoreInput]:
+    return {dim: ScoreInput(dim, ScoreValue(score, bool(na)), target, evidence or "")
+            for dim, score, na, target, evidence in rows}
+
+
+def stored_scores(db: Database, quarter: Quarter | str, department_id: str) -> dict[str, ScoreInput]:
+    return _stored_scores(db.rows(
+        "SELECT dimension_id, score, na, target, evidence FROM scores WHERE quarter = $1 AND department_id = $2",
+        [str(quarter), department_id]))
+
+
+def scoring_sheet(db: Database, quarter: Quarter | str, department_id: str) -> list[SheetRow]:
+    """Every active dimension with the stored entry and the previous quarter's score."""
+    quarter = Quarter.parse(str(quarter))
+    now = stored_scores(db, quarter, department_id)
+    before = stored_scores(db, quarter.previous(), department_id)
+    sheet = []
+    for dim in dimensions(db):
+        last = before.get(dim.dimension_id)
+        sheet.append(SheetRow(dim, now.get(dim.dimension_id, ScoreInput(dim.dimension_id)),
+                              last.score if last and last.score.assessed else None))
+    return sheet
+
+
+def _validate(entries: list[ScoreInput], dims: dict[str, Dimension], previous: dict[str, ScoreInput],
+              submitting: bool) -> list[ScoreInput]:
+    problems: list[Problem] = []
+    clean: list[ScoreInput] = []
+    for entry in entries:
+        dim = dims.get(entry.dimension_id)
+        if dim is None:
+            problems.append(Problem(entry.dimension_id, "is not an active dimension of the model"))
+            continue
+        try:
+            score = ScoreValue.parse(entry.score, "score")
+            target = parse_level(entry.target, "target")
+            evidence = clean_text(entry.evidence, "evidence", EVIDENCE_MAX)
+        except ValidationError as err:
+            problems += [Problem(f"{dim.name} ({p.field})", p.message) for p in err.problems]
+            continue
+        last = previous.get(dim.dimension_id)
+        if last and last.score.assessed and score.assessed and score != last.score and not evidence:
+            problems.append(Problem(dim.name, f"the score changed from {last.score} last quarter to {score}: "
+                                              "add evidence that explains why"))
+        clean.append(ScoreInput(dim.dimension_id, score, target, evidence))
+    if submitting:
+        given = {e.dimension_id for e in clean if e.score.assessed}
+        missing = [d.name for d in dims.values() if d.dimension_id not in given]
+        if missing:
+            problems.append(Problem(None, "score every dimension (or mark it N/A) before submitting; missing: "
+                                          + ", ".join(missing)))
+    if problems:
+        raise ValidationError(problems=problems)
+    return clean
+
+
+def _as_dict(entry: ScoreInput) -> dict:
+    return {"score": entry.score.level, "na": entry.score.na, "target": entry.target, "evidence": entry.evidence}
+
+
+def save_assessment(db: Database, actor: Actor, quarter: Quarter | str, department_id: str,
+                    entries: list[ScoreInput], *, expected_version: int, submit: bool = False) -> int:
+    """Save the form as a draft (or submit it). Returns the assessment's new version.
+
+    expected_version is the version the person saw (0 when nothing was stored yet); if
+    someone else saved since, ConflictError is raised and nothing is written.
+    """
+    actor.require(Role.editor, "score a self-assessment")
+    quarter = Quarter.parse(quarter)
+    dims = {d.dimension_id: d for d in dimensions(db)}
+    previous = stored_scores(db, quarter.previous(), department_id)
+    clean = _validate(entries, dims, previous, submit)
+
+    def work(tx: Tx) -> int:
+        dept = tx.one("SELECT name, active FROM departments WHERE department_id = $1", [department_id])
+        if dept is None:
+            raise NotFound(f"no department {department_id!r}")
+        if not dept[1]:
+            raise ValidationError(f"{dept[0]} is deactivated; reactivate it in Settings to score it", "department")
+        row = tx.one("SELECT status, version, submitted_by FROM assessments WHERE quarter = $1 AND department_id = $2",
+                     [str(quarter), department_id])
+        version = row[1] if row else 0
+        if row and row[0] == SUBMITTED:
+            raise LockedError(f"{dept[0]}'s {quarter} assessment was submitted by {row[2]} and is locked; "
+                              "reopen it to make changes")
+        if version != expected_version:
+            raise ConflictError(f"someone else saved {dept[0]}'s {quarter} assessment while you were editing. "
+                                "Your entries are still on screen: reload to see theirs, then apply yours again.")
+        stored = _stored_scores(tx.execute(
+            "SELECT dimension_id, score, na, target, evidence FROM scores WHERE quarter = $1 AND department_id = $2",
+            [str(quarter), department_id]))
+        today = tx.now.date()
+        for entry in clean:
+            old = stored.get(entry.dimension_id)
+            if old is None and not entry.score.assessed and entry.target is None and not entry.evidence:
+                continue
+            if old is not None and _as_dict(old) == _as_dict(entry):
+                continue
+            tx.execute(
+                "INSERT INTO scores (quarter, department_id, dimension_id, score, na, target, evidence, assessed_by, "
+                "assessed_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                "ON CONFLICT (quarter, department_id, dimension_id) DO UPDATE SET score = excluded.score, "
+                "na = excluded.na, target = excluded.target, evidence = excluded.evidence, "
+                "assessed_by = excluded.assessed_by, assessed_on = excluded.assessed_on",
+                [str(quarter), department_id, entry.dimension_id, entry.score.level, entry.score.na, entry.target,
+                 entry.evidence, actor.name, today])
+            tx.audit("score", "score", f"{quarter}/{department_id}/{entry.dimension_id}",
+                     before=_as_dict(old) if old else None, after=_as_dict(entry), department_id=department_id)
+        status = SUBMITTED if submit else DRAFT
+        tx.execute(
+            "INSERT INTO assessments (quarter, department_id, status, submitted_by, submitted_on, version, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (quarter, department_id) DO UPDATE SET "
+            "status = excluded.status, submitted_by = excluded.submitted_by, submitted_on = excluded.submitted_on, "
+            "version = assessments.version + 1, updated_at = excluded.updated_at",
+            [str(quarter), department_id, status, actor.name if submit else None, today if submit else None, tx.now])
+        if submit or not row:
+            tx.audit("submit" if submit else "start", "assessment", f"{quarter}/{department_id}",
+                     before={"status": row[0]} if row else None, after={"status": status},
+                     department_id=department_id)
+        return version + 1
+
+    return db.write(actor, work)
+
+
+def reopen_assessment(db: Database, actor: Actor, quarter: Quarter | str, department_id: str, reason: str) -> int:
+    """Unlock a submitted assessment. Needs the admin role and a reason; recorded in the audit trail."""
+    actor.require(Role.admin, "reopen a submitted assessment")
+    quarter = Quarter.parse(quarter)
+    reason = clean_text(reason, "reason", 500)
+    if not reason:
+        raise ValidationError("say why the assessment is being reopened", "reason")
+
+    def work(tx: Tx) -> int:
+        row = tx.one("SELECT status, version, submitted_by, submitted_on FROM assessments "
+                     "WHERE quarter = $1 AND department_id = $2", [str(quarter), department_id])
+        if row is None:
+            raise NotFound(f"there is no {quarter} assessment for {department_id}")
+        if row[0] != SUBMITTED:
+            raise ValidationError("the assessment is not submitted, so there is nothing to reopen", "status")
+        tx.execute("UPDATE assessments SET status = 'draft', submitted_by = NULL, submitted_on = NULL, "
+                   "version = version + 1, updated_at = $1 WHERE quarter = $2 AND department_id = $3",
+                   [tx.now, str(quarter), department_id])
+        tx.audit("reopen", "assessment", f"{quarter}/{department_id}",
+                 before={"status": row[0], "submitted_by": row[2], "submitted_on": row[3]},
+                 after={"status": DRAFT, "reason": reason}, department_id=department_id)
+        return row[1] + 1
+
+    return db.write(actor, work)
+
+
+def quarters_with_data(db: Database) -> list[str]:
+    return [r[0] for r in db.rows("SELECT DISTINCT quarter FROM assessments ORDER BY quarter")]

@@ -1,0 +1,246 @@
+"""The one place that opens DuckDB.
+
+Reads run on their own cursor and are read fully. Every write runs inside one explicit
+transaction under one in-process lock, is rolled back on error and retried on a
+transaction conflict. Migrations are numbered SQL files, each applied in its own
+transaction together with its record row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence, TypeVar
+
+import duckdb
+import pandas as pd
+
+from .models import SYSTEM, Actor, DatabaseInUse, DatabaseTooNew, EsmError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+T = TypeVar("T")
+
+
+def utcnow() -> dt.datetime:
+    """Now in UTC, without tzinfo (stored as TIMESTAMP, always UTC)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration into statements (';' outside quotes and comments)."""
+    statements, buf, i, quote = [], [], 0, None
+    while i < len(script):
+        ch = script[i]
+        if quote:
+            buf.append(ch)
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+            buf.append(ch)
+        elif script.startswith("--", i):
+            end = script.find("\n", i)
+            i = len(script) if end < 0 else end
+            continue
+        elif ch == ";":
+            statements.append("".join(buf).strip())
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    statements.append("".join(buf).strip())
+    return [s for s in statements if s]
+
+
+def available_migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, str, Path]]:
+    found = []
+    for path in sorted(directory.glob("*.sql")):
+        m = _MIGRATION_RE.match(path.name)
+        if m:
+            found.append((int(m.group(1)), m.group(2), path))
+    versions = [v for v, _, _ in found]
+    if len(versions) != len(set(versions)):
+        raise RuntimeError(f"two migrations share a number in {directory}")
+    return found
+
+
+def _in_use_message(path: Path, err: Exception) -> str:
+    text = str(err)
+    holder = re.search(r"held in (.+?) \(PID (\d+)\)", text)
+    who = f"process {holder.group(2)} ({holder.group(1)})" if holder else "another process"
+    return (f"The database {path} is in use by {who}, probably the running app or another command. "
+            "DuckDB lets only one process open a file: stop that process and try again, "
+            "or point --db / ESM_DB_PATH at another file.")
+
+
+class Tx:
+    """A write transaction: execute statements and record audit rows in it."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, actor: Actor):
+        self.cursor = cursor
+        self.actor = actor
+        self.now = utcnow()
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        self.cursor.execute(sql, list(params or []))
+        try:
+            return self.cursor.fetchall()
+        except duckdb.InvalidInputException:  # a statement with no result
+            return []
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(sql, [list(r) for r in rows])
+
+    def one(self, sql: str, params: Sequence[Any] | None = None) -> tuple | None:
+        rows = self.execute(sql, params)
+        return rows[0] if rows else None
+
+    def audit(self, action: str, entity: str, key: str, before: Any = None, after: Any = None,
+              department_id: str | None = None) -> None:
+        self.cursor.execute(
+            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_key, department_id, before_json, after_json) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            [self.now, self.actor.name, action, entity, key, department_id,
+             _json(before), _json(after)])
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, default=str, sort_keys=True, ensure_ascii=False)
+
+
+class Database:
+    """One DuckDB file, opened once per process."""
+
+    RETRIES = 5
+
+    def __init__(self, path: str | Path, migrations_dir: Path = MIGRATIONS_DIR):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = duckdb.connect(str(self.path))
+        except duckdb.IOException as err:
+            if "lock" in str(err).lower():
+                raise DatabaseInUse(_in_use_message(self.path, err)) from None
+            raise EsmError(f"Cannot open the database {self.path}: {err}") from None
+        except duckdb.SerializationException as err:
+            raise DatabaseTooNew(
+                f"The database {self.path} was written by a newer version of DuckDB than this app uses. "
+                "Upgrade the app, or point --db / ESM_DB_PATH at another file.") from err
+        self._write_lock = threading.RLock()
+        self._migrations_dir = migrations_dir
+        try:
+            self.migrate()
+        except Exception:
+            self._conn.close()
+            raise
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def checkpoint(self) -> None:
+        with self._write_lock:
+            self._conn.cursor().execute("CHECKPOINT")
+
+    # --- reads -----------------------------------------------------------------------
+
+    def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run a query on a fresh cursor and return every row as a DataFrame."""
+        cur = self._conn.cursor()
+        try:
+            return cur.execute(sql, list(params or [])).df()
+        finally:
+            cur.close()
+
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        cur = self._conn.cursor()
+        try:
+            return cur.execute(sql, list(params or [])).fetchall()
+        finally:
+            cur.close()
+
+    def one(self, sql: str, params: Sequence[Any] | None = None) -> tuple | None:
+        result = self.rows(sql, params)
+        return result[0] if result else None
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        row = self.one(sql, params)
+        return row[0] if row else None
+
+    # --- writes ----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, actor: Actor = SYSTEM) -> Iterator[Tx]:
+        """One explicit transaction under the write lock; rolled back on any error."""
+        with self._write_lock:
+            cur = self._conn.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield Tx(cur, actor)
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
+
+    def write(self, actor: Actor, work: Callable[[Tx], T]) -> T:
+        """Run `work(tx)` in a transaction, retrying it on a transaction conflict."""
+        for attempt in range(self.RETRIES):
+            try:
+                with self.transaction(actor) as tx:
+                    return work(tx)
+            except duckdb.TransactionException as err:
+                if "conflict" not in str(err).lower() or attempt == self.RETRIES - 1:
+                    raise
+                time.sleep(0.01 * (2 ** attempt))
+        raise AssertionError("unreachable")
+
+    # --- migrations ------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        return self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations") or 0
+
+    def migrate(self) -> list[int]:
+        """Apply every migration not yet recorded, each in its own transaction."""
+        with self._write_lock:
+            self._conn.cursor().execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)")
+        known = available_migrations(self._migrations_dir)
+        newest_known = max((v for v, _, _ in known), default=0)
+        applied = {r[0] for r in self.rows("SELECT version FROM schema_migrations")}
+        if applied and max(applied) > newest_known:
+            raise DatabaseTooNew(
+                f"The database {self.path} has schema version {max(applied)}, but this app knows only up "
+                f"to {newest_known}: it was written by a newer version of the ESM tracker. "
+                "Upgrade the app, or point --db / ESM_DB_PATH at another file.")
+        done = []
+        for version, name, path in known:
+            if version in applied:
+                continue
+            statements = split_sql(path.read_text(encoding="utf-8"))
+            with self.transaction() as tx:
+                for statement in statements:
+                    tx.execute(statement)
+                tx.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                           [version, name, tx.now])
+            done.append(version)
+        return done

@@ -1,0 +1,275 @@
+"""The ESM vocabulary: value types, validation and the errors pages turn into messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+LEVELS = (1, 2, 3, 4, 5)
+NA = "N/A"
+
+
+# --- errors -----------------------------------------------------------------------
+
+
+class EsmError(Exception):
+    """Base of every error a person should see as a message, not a traceback."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+class ValidationError(EsmError):
+    """Input that breaks a rule. Carries one or more problems, each naming its field."""
+
+    def __init__(self, message: str | None = None, field: str | None = None,
+                 problems: list[Problem] | None = None):
+        self.problems = list(problems or [])
+        if message:
+            self.problems.insert(0, Problem(field, message))
+        super().__init__("; ".join(str(p) for p in self.problems) or "invalid input")
+
+
+class NotFound(EsmError):
+    pass
+
+
+class ConflictError(EsmError):
+    """Someone else saved the same record since it was read."""
+
+
+class LockedError(EsmError):
+    """The record is locked (a submitted assessment)."""
+
+
+class PermissionDenied(EsmError):
+    pass
+
+
+class DatabaseInUse(EsmError):
+    """Another process holds the database file."""
+
+
+class DatabaseTooNew(EsmError):
+    """The database was written by a newer version of the app."""
+
+
+# --- people and permissions --------------------------------------------------------
+
+
+class Role(enum.IntEnum):
+    viewer = 1
+    editor = 2
+    admin = 3
+
+    @classmethod
+    def parse(cls, text: str) -> "Role":
+        try:
+            return cls[str(text).strip().lower()]
+        except KeyError:
+            raise ValidationError(f"unknown role {text!r}; use admin, editor or viewer", "role") from None
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: Role = Role.admin
+
+    def require(self, role: Role, doing: str) -> None:
+        """Raise PermissionDenied unless this actor has at least `role`."""
+        if self.role < role:
+            raise PermissionDenied(
+                f"{self.name} is a {self.role.name} and cannot {doing}; this needs the {role.name} role."
+            )
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role >= Role.editor
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role >= Role.admin
+
+
+SYSTEM = Actor("system", Role.admin)
+
+
+# --- quarter --------------------------------------------------------------------------
+
+_QUARTER_RE = re.compile(r"^\s*(\d{4})-Q([1-4])\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    q: int
+
+    @classmethod
+    def parse(cls, text: Any) -> "Quarter":
+        if isinstance(text, Quarter):
+            return text
+        m = _QUARTER_RE.match(str(text)) if isinstance(text, str) else None
+        if not m:
+            raise ValidationError(f"{text!r} is not a quarter; write it as YYYY-Qn, for example 2025-Q3", "quarter")
+        year = int(m.group(1))
+        if not 1990 <= year <= 2200:
+            raise ValidationError(f"{text!r} is outside the years this app tracks", "quarter")
+        return cls(year, int(m.group(2)))
+
+    @classmethod
+    def of(cls, day: dt.date) -> "Quarter":
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def current(cls) -> "Quarter":
+        return cls.of(dt.datetime.now(dt.timezone.utc).date())
+
+    def previous(self) -> "Quarter":
+        return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)
+
+    def next(self) -> "Quarter":
+        return Quarter(self.year + 1, 1) if self.q == 4 else Quarter(self.year, self.q + 1)
+
+    def year_ago(self) -> "Quarter":
+        return Quarter(self.year - 1, self.q)
+
+    def shift(self, quarters: int) -> "Quarter":
+        index = self.year * 4 + (self.q - 1) + quarters
+        return Quarter(index // 4, index % 4 + 1)
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 3 * self.q - 2, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return self.next().start - dt.timedelta(days=1)
+
+    def __str__(self) -> str:
+        return f"{self.year}-Q{self.q}"
+
+
+def quarter_range(first: Quarter, last: Quarter) -> list[Quarter]:
+    out, q = [], first
+    while q <= last:
+        out.append(q)
+        q = q.next()
+    return out
+
+
+# --- levels and scores ------------------------------------------------------------------
+
+
+def parse_level(value: Any, field: str = "level", *, allow_blank: bool = True) -> int | None:
+    """A whole number 1-5 (or None for blank). Booleans, fractions and words are errors."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if allow_blank:
+            return None
+        raise ValidationError("a level from 1 to 5 is required", field)
+    if isinstance(value, float) and math.isnan(value):
+        if allow_blank:
+            return None
+        raise ValidationError("a level from 1 to 5 is required", field)
+    if isinstance(value, bool):
+        raise ValidationError(f"{value} is not a level; use a whole number from 1 to 5", field)
+    number: Any = value
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"[+-]?\d+(\.0+)?", text):
+            raise ValidationError(f"{value!r} is not a level; use a whole number from 1 to 5", field)
+        number = float(text)
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise ValidationError(f"{value} is not a whole number; use 1 to 5", field)
+        number = int(number)
+    if not isinstance(number, int):
+        try:
+            number = int(number)  # numpy integers
+        except (TypeError, ValueError):
+            raise ValidationError(f"{value!r} is not a level; use a whole number from 1 to 5", field) from None
+    if number not in LEVELS:
+        raise ValidationError(f"{number} is out of range; levels run from 1 to 5", field)
+    return number
+
+
+@dataclass(frozen=True)
+class ScoreValue:
+    """A dimension's score: a level, N/A (does not apply), or not assessed."""
+
+    level: int | None = None
+    na: bool = False
+
+    @classmethod
+    def parse(cls, value: Any, field: str = "score") -> "ScoreValue":
+        if isinstance(value, ScoreValue):
+            return value
+        if isinstance(value, str) and value.strip().upper() in {"N/A", "NA"}:
+            return cls(None, True)
+        return cls(parse_level(value, field), False)
+
+    @property
+    def assessed(self) -> bool:
+        return self.na or self.level is not None
+
+    def __str__(self) -> str:
+        return NA if self.na else ("not assessed" if self.level is None else str(self.level))
+
+
+@dataclass
+class ScoreInput:
+    """One dimension's entry on the self-assessment form."""
+
+    dimension_id: str
+    score: ScoreValue = field(default_factory=ScoreValue)
+    target: int | None = None
+    evidence: str = ""
+
+
+# --- keys and text --------------------------------------------------------------------------
+
+_DEPT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
+_DIM_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def check_department_id(value: Any) -> str:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise ValidationError("a department key is required", "department_id")
+    if not _DEPT_RE.match(text):
+        raise ValidationError(
+            f"{text!r} is not a valid key: use up to 16 letters, digits, '-' or '_', no spaces (e.g. HR)",
+            "department_id")
+    return text
+
+
+def check_dimension_id(value: Any) -> str:
+    text = "" if value is None else str(value).strip()
+    if not _DIM_RE.match(text):
+        raise ValidationError(
+            f"{text!r} is not a valid key: use 2-40 lower-case letters, digits or '_', starting with a letter "
+            "(e.g. collaboration)", "dimension_id")
+    return text
+
+
+def required_text(value: Any, field: str, max_len: int = 200) -> str:
+    text = clean_text(value, field, max_len)
+    if not text:
+        raise ValidationError("is required", field)
+    return text
+
+
+def clean_text(value: Any, field: str, max_len: int = 10_000) -> str:
+    text = "" if value is None else str(value).strip()
+    if len(text) > max_len:
+        raise ValidationError(f"is too long ({len(text)} characters; at most {max_len})", field)
+    return text

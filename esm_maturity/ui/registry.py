@@ -1,0 +1,20 @@
+"""The one list of pages. app.py builds its navigation from it; tests walk it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str          # relative to the project root
+    title: str
+    icon: str
+    url_path: str      # "" for the landing page
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("pages/overview.py", "Overview", ":material/dashboard:", ""),
+    PageSpec("pages/assessment.py", "Self-assessment", ":material/checklist:", "assessment"),
+    PageSpec("pages/settings.py", "Settings", ":material/settings:", "settings"),
+]

@@ -1,0 +1,145 @@
+"""Settings: departments, the maturity model, and the audit trail."""
+
+import streamlit as st
+
+from esm_maturity import audit, maturity
+from esm_maturity.departments import add_department, departments_frame, get_department, update_department
+from esm_maturity.models import LEVELS, EsmError
+from esm_maturity.ui.context import page_setup, show_error
+
+db, actor = page_setup()
+st.title("Settings")
+if "flash" in st.session_state:
+    st.success(st.session_state.pop("flash"))
+if not actor.is_admin:
+    st.info(f"{actor.name} has the {actor.role.name} role: settings are read-only; an admin can change them.")
+
+
+def done(message: str) -> None:
+    st.session_state["flash"] = message
+    st.rerun()
+
+
+departments_tab, model_tab, activity_tab = st.tabs(["Departments", "Maturity model", "Activity"])
+
+with departments_tab:
+    frame = departments_frame(db)
+    if frame.empty:
+        st.info("No departments yet: add the first one below.")
+    else:
+        st.dataframe(frame.drop(columns=["version"]), hide_index=True, width="stretch",
+                     column_config={"department_id": "Key", "name": "Name", "sponsor": "Sponsor",
+                                    "champion": "Champion", "active": "Active"})
+    add_col, edit_col = st.columns(2, gap="large")
+    with add_col, st.form("add_department", clear_on_submit=False):
+        st.subheader("Add a department")
+        new_id = st.text_input("Key", key="dept_new_id", max_chars=16,
+                               help="Short and stable, no spaces: e.g. HR, FIN, IT-OPS")
+        new_name = st.text_input("Name", key="dept_new_name")
+        new_sponsor = st.text_input("Executive sponsor", key="dept_new_sponsor")
+        new_champion = st.text_input("ESM champion", key="dept_new_champion")
+        if st.form_submit_button("Add department", key="dept_add", disabled=not actor.is_admin):
+            try:
+                dept = add_department(db, actor, new_id, new_name, new_sponsor, new_champion)
+                for k in ("dept_new_id", "dept_new_name", "dept_new_sponsor", "dept_new_champion"):
+                    st.session_state.pop(k, None)
+                done(f"Added {dept.name} ({dept.department_id}).")
+            except EsmError as err:
+                show_error(err)
+    with edit_col:
+        st.subheader("Edit a department")
+        if frame.empty:
+            st.caption("Nothing to edit yet.")
+        else:
+            labels = dict(zip(frame["department_id"], frame["name"]))
+            chosen = st.selectbox("Department", list(labels), format_func=lambda k: f"{labels[k]} ({k})",
+                                  key="dept_edit_id")
+            dept = get_department(db, chosen)
+            with st.form(f"edit_department_{chosen}_{dept.version}"):
+                name = st.text_input("Name", dept.name, key="dept_edit_name")
+                sponsor = st.text_input("Executive sponsor", dept.sponsor, key="dept_edit_sponsor")
+                champion = st.text_input("ESM champion", dept.champion, key="dept_edit_champion")
+                active = st.checkbox("Active (inactive departments leave new assessments; history stays)",
+                                     dept.active, key="dept_edit_active")
+                if st.form_submit_button("Save changes", key="dept_save", disabled=not actor.is_admin):
+                    try:
+                        update_department(db, actor, chosen, name=name, sponsor=sponsor, champion=champion,
+                                          active=active, expected_version=dept.version)
+                        done(f"Saved {name}.")
+                    except EsmError as err:
+                        show_error(err)
+            with st.expander(f"History of {dept.name}", icon=":material/history:"):
+                log = audit.history(db, department_id=chosen, limit=100)
+                if log.empty:
+                    st.caption("No recorded changes yet.")
+                else:
+                    st.dataframe(log, hide_index=True, width="stretch")
+
+with model_tab:
+    st.caption(f"Model version {maturity.model_version(db) or '?'}. Levels are whole numbers 1-5; "
+               "N/A and 'not assessed' are not levels.")
+    with st.expander("Level names", icon=":material/stairs:"):
+        levels = maturity.levels_frame(db)
+        with st.form("levels_form"):
+            edits = {}
+            for row in levels.itertuples():
+                c1, c2 = st.columns([1, 3])
+                edits[row.level] = (c1.text_input(f"Level {row.level} name", row.name, key=f"level_name_{row.level}"),
+                                    c2.text_input(f"Level {row.level} meaning", row.meaning,
+                                                  key=f"level_meaning_{row.level}"))
+            if st.form_submit_button("Save level names", key="levels_save", disabled=not actor.is_admin):
+                try:
+                    for level, (name, meaning) in edits.items():
+                        current = levels.loc[levels["level"] == level].iloc[0]
+                        if (name, meaning) != (current["name"], current["meaning"]):
+                            maturity.rename_level(db, actor, level, name, meaning)
+                    done("Level names saved.")
+                except EsmError as err:
+                    show_error(err)
+
+    dims = maturity.dimensions(db, include_retired=True)
+    st.subheader("Dimensions")
+    st.dataframe([{"Key": d.dimension_id, "Name": d.name, "Active": d.active, "Description": d.description}
+                  for d in dims], hide_index=True, width="stretch")
+    by_id = {d.dimension_id: d for d in dims}
+    chosen_dim = st.selectbox("Edit dimension", list(by_id), key="dim_edit_id",
+                              format_func=lambda k: by_id[k].name + ("" if by_id[k].active else " (retired)"))
+    if chosen_dim:
+        dim = by_id[chosen_dim]
+        with st.form(f"edit_dimension_{chosen_dim}_{dim.version}"):
+            name = st.text_input("Name", dim.name, key="dim_name")
+            description = st.text_input("Description", dim.description, key="dim_description")
+            rubric = {lvl: st.text_area(f"Level {lvl} looks like", dim.rubric.get(lvl, ""), key=f"dim_rubric_{lvl}",
+                                        height=70) for lvl in LEVELS}
+            if st.form_submit_button("Save dimension", key="dim_save", disabled=not actor.is_admin):
+                try:
+                    maturity.update_dimension(db, actor, chosen_dim, name=name, description=description,
+                                              rubric=rubric, expected_version=dim.version)
+                    done(f"Saved {name}.")
+                except EsmError as err:
+                    show_error(err)
+        label = "Retire this dimension" if dim.active else "Restore this dimension"
+        if st.button(label, key="dim_toggle", disabled=not actor.is_admin,
+                     help="A retired dimension keeps its history but leaves new assessments."):
+            try:
+                maturity.set_dimension_active(db, actor, chosen_dim, not dim.active)
+                done(f"{dim.name} is {'retired' if dim.active else 'active again'}.")
+            except EsmError as err:
+                show_error(err)
+
+    with st.expander("Add a dimension", icon=":material/add:"), st.form("add_dimension"):
+        new_key = st.text_input("Key", key="dim_new_id", help="lower-case, e.g. service_design")
+        new_name = st.text_input("Name", key="dim_new_name")
+        new_desc = st.text_input("Description", key="dim_new_description")
+        new_rubric = {lvl: st.text_area(f"Level {lvl} looks like", key=f"dim_new_rubric_{lvl}", height=70)
+                      for lvl in LEVELS}
+        if st.form_submit_button("Add dimension", key="dim_add", disabled=not actor.is_admin):
+            try:
+                maturity.add_dimension(db, actor, new_key, new_name, new_desc, new_rubric)
+                done(f"Added the dimension {new_name}.")
+            except EsmError as err:
+                show_error(err)
+
+with activity_tab:
+    st.caption("Every change, newest first: who, what, when (UTC), before and after.")
+    st.dataframe(audit.history(db, limit=500), hide_index=True, width="stretch")
