@@ -29,6 +29,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_benchmarks
+
+    return 0 if run_benchmarks(args.only) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m esm_maturity",
                                      description="ESM maturity and continual-improvement tracker.")
@@ -43,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = command("demo", cmd_demo, "load the demo organisation into an empty database")
     demo.add_argument("--quarter", help="last quarter of the demo's history, YYYY-Qn (default: the current one)")
+    bench = commands.add_parser("bench", help="measure performance targets on a generated large organisation",
+                                description="Generate a large organisation in a temporary database and measure "
+                                            "every performance target; exits 1 if one is missed.")
+    bench.add_argument("only", nargs="*", help="run only benchmarks whose name contains one of these words")
+    bench.set_defaults(handler=cmd_bench)
     return parser
 
 

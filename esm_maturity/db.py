@@ -102,6 +102,28 @@ class Tx:
         rows = self.execute(sql, params)
         return rows[0] if rows else None
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]] | pd.DataFrame) -> int:
+        """Bulk insert: many rows in one statement (executemany is ~100x slower in DuckDB).
+
+        `table` and `columns` are identifiers from our own code, never user input; the
+        values travel as a DataFrame, not as SQL text. (On PostgreSQL this becomes COPY.)
+        """
+        frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=list(columns))
+        if frame.empty:
+            return 0
+        for name in (table, *columns):
+            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+                raise ValueError(f"not an identifier: {name!r}")
+        frame = frame[list(columns)].astype(object).where(frame[list(columns)].notna(), None)
+        view = f"_bulk_{table}"
+        self.cursor.register(view, frame)
+        try:
+            cols = ", ".join(columns)
+            self.cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+        finally:
+            self.cursor.unregister(view)
+        return len(frame)
+
     def audit(self, action: str, entity: str, key: str, before: Any = None, after: Any = None,
               department_id: str | None = None) -> None:
         self.cursor.execute(

@@ -98,10 +98,10 @@ def seed_assessments(tx: Tx, ctx: DemoContext) -> None:
                 evidence = rng.choice(pool).format(dim=dim_name.lower())
                 target = min(5, max(new + 1, 3))
                 score_rows.append((str(quarter), dept, dim, new, False, target, evidence, champion, day))
-    tx.executemany("INSERT INTO assessments (quarter, department_id, status, submitted_by, submitted_on, version, "
-                   "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)", assessment_rows)
-    tx.executemany("INSERT INTO scores (quarter, department_id, dimension_id, score, na, target, evidence, "
-                   "assessed_by, assessed_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", score_rows)
+    tx.insert_rows("assessments", ["quarter", "department_id", "status", "submitted_by", "submitted_on", "version",
+                                   "updated_at"], assessment_rows)
+    tx.insert_rows("scores", ["quarter", "department_id", "dimension_id", "score", "na", "target", "evidence",
+                              "assessed_by", "assessed_on"], score_rows)
     ctx.counts["assessments"] = len(assessment_rows)
     ctx.counts["scores"] = len(score_rows)
 

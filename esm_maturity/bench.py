@@ -1,0 +1,133 @@
+"""`python -m esm_maturity bench`: performance targets, measured on a large organisation.
+
+A large organisation is generated into a temporary database by LARGE_SEEDERS (each
+capability adds its part: scores here, the backlog, check-ins...). Then every entry of
+BENCHMARKS runs and is compared with its target. Targets live here, not in timed tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .db import Database, Tx
+from .maturity import load_default_model
+from .models import SYSTEM, Quarter, quarter_range
+
+
+@dataclass
+class LargeOrg:
+    """What the generator made, for benchmarks to pick realistic arguments."""
+
+    db: Database
+    workdir: Path
+    quarters: list[Quarter]
+    departments: list[str]
+    dimensions: list[str]
+    rng: random.Random
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    run: Callable[[LargeOrg], object]
+    target_seconds: float
+    repeat: int = 5
+    target_peak_mb: float | None = None  # checked with tracemalloc when set
+
+
+def seed_large_scores(tx: Tx, org: LargeOrg, departments: int = 300) -> None:
+    org.departments = [f"D{i:03d}" for i in range(departments)]
+    tx.insert_rows("departments", ["department_id", "name", "sponsor", "champion"],
+                   [(d, f"Department {d}", f"Sponsor {d}", f"Champion {d}") for d in org.departments])
+    assessments, scores = [], []
+    for dept in org.departments:
+        level = {dim: org.rng.randint(1, 3) for dim in org.dimensions}
+        for quarter in org.quarters:
+            day = quarter.end
+            assessments.append((str(quarter), dept, "submitted", "bench", day, 1, dt.datetime.combine(day, dt.time())))
+            for dim in org.dimensions:
+                if org.rng.random() < 0.25 and level[dim] < 5:
+                    level[dim] += 1
+                scores.append((str(quarter), dept, dim, level[dim], False, min(5, level[dim] + 1),
+                               f"evidence {dept} {dim} {quarter}", "bench", day))
+    tx.insert_rows("assessments", ["quarter", "department_id", "status", "submitted_by", "submitted_on", "version",
+                                   "updated_at"], assessments)
+    tx.insert_rows("scores", ["quarter", "department_id", "dimension_id", "score", "na", "target", "evidence",
+                              "assessed_by", "assessed_on"], scores)
+    org.counts.update(departments=len(org.departments), assessments=len(assessments), scores=len(scores))
+
+
+# Each seeder writes its part of the large organisation inside one transaction.
+LARGE_SEEDERS: list[Callable[[Tx, LargeOrg], None]] = [seed_large_scores]
+
+
+def build_large_org(workdir: Path, quarters: int = 24) -> LargeOrg:
+    db = Database(workdir / "large.duckdb")
+    load_default_model(db, SYSTEM)
+    last = Quarter.current()
+    dims = [r[0] for r in db.rows("SELECT dimension_id FROM dimensions WHERE active ORDER BY position")]
+    org = LargeOrg(db, workdir, quarter_range(last.shift(-(quarters - 1)), last), [], dims, random.Random(11))
+    for seeder in LARGE_SEEDERS:
+        with db.transaction(SYSTEM) as tx:
+            seeder(tx, org)
+    db.checkpoint()
+    return org
+
+
+def _overview_queries(org: LargeOrg) -> None:
+    from . import overview
+
+    quarter = org.quarters[-1]
+    overview.completion(org.db, quarter)
+    overview.dimension_averages(org.db, quarter)
+    overview.movers(org.db, quarter)
+
+
+BENCHMARKS: list[Benchmark] = [
+    Benchmark("overview page queries", _overview_queries, target_seconds=0.25),
+]
+
+
+def measure(bench: Benchmark, org: LargeOrg) -> tuple[float, float | None]:
+    """Median seconds over `repeat` runs, and peak traced MiB (when the benchmark has a memory target)."""
+    times, peak = [], None
+    for _ in range(bench.repeat):
+        start = time.perf_counter()
+        bench.run(org)
+        times.append(time.perf_counter() - start)
+    if bench.target_peak_mb is not None:
+        tracemalloc.start()
+        bench.run(org)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return statistics.median(times), peak
+
+
+def run_benchmarks(names: list[str] | None = None, out=print) -> bool:
+    """Build the large organisation, run the benchmarks, print a table; True if every target was met."""
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        org = build_large_org(Path(tmp))
+        out(f"large organisation built in {time.perf_counter() - start:.1f} s: "
+            + ", ".join(f"{n:,} {k}" for k, n in org.counts.items()))
+        ok = True
+        out(f"{'benchmark':45} {'median':>9} {'target':>9} {'peak MiB':>9}  result")
+        for bench in BENCHMARKS:
+            if names and not any(n.lower() in bench.name.lower() for n in names):
+                continue
+            seconds, peak = measure(bench, org)
+            met = seconds <= bench.target_seconds and (peak is None or peak <= bench.target_peak_mb)
+            ok &= met
+            out(f"{bench.name:45} {seconds:8.3f}s {bench.target_seconds:8.3f}s "
+                f"{'' if peak is None else f'{peak:9.0f}':>9}  {'ok' if met else 'MISSED'}")
+        org.db.close()
+    return ok
