@@ -1,0 +1,56 @@
+"""The command line, and the layering rule: core modules never load streamlit."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE = sorted(p.stem for p in (ROOT / "esm_maturity").glob("*.py") if p.stem != "__init__")
+CORE += sorted(f"{p.parent.name}.{p.stem}" for p in (ROOT / "esm_maturity").glob("*/*.py")
+               if p.parent.name not in {"ui", "migrations"} and p.stem != "__init__")
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "esm_maturity", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_module_does_not_import_streamlit(module):
+    code = (f"import sys, esm_maturity.{module}; "
+            "bad = sorted(m for m in sys.modules if m == 'streamlit' or m.startswith('streamlit.')); "
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, f"esm_maturity.{module} loaded streamlit: {result.stdout} {result.stderr}"
+
+
+def test_help_lists_commands():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "demo" in result.stdout
+
+
+def test_demo_command_and_its_failure(tmp_path):
+    db = tmp_path / "x.duckdb"
+    first = run_cli("demo", "--db", str(db), "--quarter", "2026-Q4")
+    assert first.returncode == 0, first.stderr
+    assert "10 departments" in first.stdout
+    again = run_cli("demo", "--db", str(db))
+    assert again.returncode == 1
+    assert again.stderr.strip().count("\n") == 0 and "already has departments" in again.stderr
+
+
+def test_bad_quarter_is_one_line(tmp_path):
+    result = run_cli("demo", "--db", str(tmp_path / "y.duckdb"), "--quarter", "2026/4")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error:") and "YYYY-Qn" in result.stderr
+
+
+def test_db_path_comes_from_the_environment(tmp_path):
+    import os
+
+    env = {**os.environ, "ESM_DB_PATH": str(tmp_path / "env.duckdb")}
+    assert run_cli("demo", env=env).returncode == 0
+    assert (tmp_path / "env.duckdb").exists()

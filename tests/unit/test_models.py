@@ -1,0 +1,79 @@
+import datetime as dt
+
+import pytest
+
+from esm_maturity.models import (Actor, PermissionDenied, Quarter, Role, ScoreValue, ValidationError,
+                                 check_department_id, check_dimension_id, parse_level, quarter_range)
+
+
+class TestQuarter:
+    def test_parse_and_format(self):
+        assert str(Quarter.parse("2025-Q3")) == "2025-Q3"
+        assert Quarter.parse(" 2025-q1 ") == Quarter(2025, 1)
+
+    @pytest.mark.parametrize("text", ["2025Q3", "2025-Q5", "Q3-2025", "2025-3", "", "2025-Q0", None, 20253])
+    def test_bad_formats_are_refused_with_the_expected_shape(self, text):
+        with pytest.raises(ValidationError, match="YYYY-Qn"):
+            Quarter.parse(text)
+
+    def test_neighbours(self):
+        q = Quarter(2025, 1)
+        assert q.previous() == Quarter(2024, 4)
+        assert q.next() == Quarter(2025, 2)
+        assert q.year_ago() == Quarter(2024, 1)
+        assert q.shift(-5) == Quarter(2023, 4)
+        assert Quarter(2024, 4).next() == Quarter(2025, 1)
+
+    def test_dates(self):
+        assert Quarter.of(dt.date(2026, 11, 26)) == Quarter(2026, 4)
+        assert Quarter(2026, 1).start == dt.date(2026, 1, 1)
+        assert Quarter(2026, 1).end == dt.date(2026, 3, 31)
+        assert Quarter(2026, 4).end == dt.date(2026, 12, 31)
+
+    def test_ordering_and_range(self):
+        assert Quarter(2025, 4) < Quarter(2026, 1)
+        assert [str(q) for q in quarter_range(Quarter(2025, 3), Quarter(2026, 1))] == ["2025-Q3", "2025-Q4", "2026-Q1"]
+
+
+class TestLevels:
+    @pytest.mark.parametrize("value,expected", [(1, 1), (5, 5), ("3", 3), (4.0, 4), (" 2 ", 2), (None, None), ("", None)])
+    def test_valid(self, value, expected):
+        assert parse_level(value) == expected
+
+    @pytest.mark.parametrize("value,message", [(7, "out of range"), (0, "out of range"), (True, "not a level"),
+                                               (2.5, "whole number"), ("three", "not a level"), ("-1", "out of range")])
+    def test_invalid(self, value, message):
+        with pytest.raises(ValidationError, match=message):
+            parse_level(value)
+
+    def test_score_value(self):
+        assert ScoreValue.parse("N/A") == ScoreValue(None, True)
+        assert ScoreValue.parse("n/a").na
+        assert ScoreValue.parse(3) == ScoreValue(3, False)
+        assert not ScoreValue.parse(None).assessed
+        assert str(ScoreValue(None, True)) == "N/A"
+
+
+class TestKeys:
+    @pytest.mark.parametrize("key", ["HR", "IT-OPS", "fin_2", "A"])
+    def test_good_department_keys(self, key):
+        assert check_department_id(key) == key
+
+    @pytest.mark.parametrize("key", ["", "Human Resources", "X" * 17, "-HR", "H&R"])
+    def test_bad_department_keys(self, key):
+        with pytest.raises(ValidationError, match="department"):
+            check_department_id(key)
+
+    def test_dimension_keys(self):
+        assert check_dimension_id("service_design") == "service_design"
+        with pytest.raises(ValidationError):
+            check_dimension_id("Service Design")
+
+
+def test_roles_are_enforced():
+    Actor("a", Role.admin).require(Role.editor, "edit")
+    with pytest.raises(PermissionDenied, match="viewer"):
+        Actor("v", Role.viewer).require(Role.editor, "score a self-assessment")
+    assert Role.parse("Editor") is Role.editor
+    with pytest.raises(ValidationError):
+        Role.parse("boss")
