@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from .. import config
 from ..db import Database
 from ..maturity import load_default_model, model_loaded
 from ..models import Actor, EsmError
+from .router import ensure_routed
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,22 +33,9 @@ def actor() -> Actor:
     return config.local_actor()
 
 
-def leave_file_based_navigation() -> None:
-    """Get Streamlit out of its old pages/-folder mode.
-
-    With a pages/ folder beside app.py, Streamlit runs a deep link (/assessment) as the
-    bare page script, without app.py, until some session has run st.navigation. Flip the
-    switch and rerun, so that app.py's navigation (titles, icons, page config) applies
-    from the very first visit.
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def page_setup() -> tuple[Database, Actor]:
     """First line of every page: the right navigation, the database and who is acting."""
-    leave_file_based_navigation()
+    ensure_routed()
     return database(), actor()
 
 
