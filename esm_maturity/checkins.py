@@ -1,0 +1,275 @@
+"""Check-ins: meeting records, the actions agreed at them, and what carries over.
+
+A check-in is held on a day, for one department or across departments. Its actions stay
+open until they are marked done or dropped, usually at a later check-in of the same
+department (the carry-over). An action can be promoted into a backlog item: the item's
+source_ref names the action and the action's item_id names the item (linked both ways).
+The vocabulary (records, inputs, validation, keys) lives in checkins_model.py and is
+re-exported here; reads live in checkins_queries.py, the cadence view in cadence.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+
+from .checkins_model import (ACTION_COLUMNS, ACTION_STATUSES, CHECKIN_COLUMNS, DECISIONS, DONE, DROPPED, KEEP,
+                             KIND_LABELS, KINDS, OPEN, Action, ActionInput, CarryOverDecision, Checkin,
+                             CheckinInput, ItemReview, Recorded, allocate_keys, parse_date, validate_action,
+                             validate_checkin, collect)
+from .db import Database, Tx
+from .models import Actor, ConflictError, NotFound, Problem, Role, ValidationError, clean_text
+
+__all__ = ["ACTION_STATUSES", "DECISIONS", "DONE", "DROPPED", "KEEP", "KIND_LABELS", "KINDS", "OPEN", "Action",
+           "ActionInput", "CarryOverDecision", "Checkin", "CheckinInput", "ItemReview", "Recorded", "add_action",
+           "allocate_keys", "parse_date", "promote_action", "record_checkin", "set_action_status", "update_checkin"]
+
+# --- reading inside a transaction ---------------------------------------------------------------
+
+
+def _checkin(tx: Tx, checkin_id: str) -> Checkin | None:
+    row = tx.one(f"SELECT {CHECKIN_COLUMNS} FROM checkins WHERE checkin_id = $1", [checkin_id])
+    return Checkin(*row) if row else None
+
+
+def _action(tx: Tx, action_id: str) -> Action | None:
+    row = tx.one(f"SELECT {ACTION_COLUMNS} FROM actions WHERE action_id = $1", [action_id])
+    return Action(*row) if row else None
+
+
+def _state(record: Checkin | Action | None) -> dict | None:
+    if record is None:
+        return None
+    return {k: v for k, v in asdict(record).items() if k not in ("created_at", "updated_at")}
+
+
+def _check_department(tx: Tx, department_id: str | None) -> None:
+    if department_id is None:
+        return
+    row = tx.one("SELECT name, active FROM departments WHERE department_id = $1", [department_id])
+    if row is None:
+        raise ValidationError(f"there is no department {department_id!r}; pick one from the list, or leave it "
+                              "blank for a meeting across departments", "department")
+    if not row[1]:
+        raise ValidationError(f"{row[0]} is deactivated; reactivate it in Settings to record its check-ins",
+                              "department")
+
+
+def _insert_action(tx: Tx, action_id: str, checkin_id: str, values: dict, department_id: str | None) -> None:
+    tx.execute("INSERT INTO actions (action_id, checkin_id, text, owner, due_on, status, created_at, updated_at) "
+               "VALUES ($1, $2, $3, $4, $5, 'open', $6, $6)",
+               [action_id, checkin_id, values["text"], values["owner"], values["due_on"], tx.now])
+    tx.audit("add", "action", action_id, after=_state(_action(tx, action_id)), department_id=department_id)
+
+
+def _close_action(tx: Tx, action: Action, status: str, on: dt.date, department_id: str | None) -> None:
+    tx.execute("UPDATE actions SET status = $1, closed_on = $2, version = version + 1, updated_at = $3 "
+               "WHERE action_id = $4", [status, None if status == OPEN else on, tx.now, action.action_id])
+    tx.audit("reopen" if status == OPEN else status, "action", action.action_id, before=_state(action),
+             after=_state(_action(tx, action.action_id)), department_id=department_id)
+
+
+# --- writes -----------------------------------------------------------------------------------------
+
+
+def record_checkin(db: Database, actor: Actor, data: CheckinInput, actions: list[ActionInput] = (),
+                   carry_over: dict[str, CarryOverDecision] | None = None,
+                   item_reviews: dict[str, ItemReview] | None = None) -> Recorded:
+    """Record a check-in with its new actions and its decisions on earlier open actions, in one transaction.
+
+    Blank action rows are ignored; a row with an owner or due date but no text is an error.
+    carry_over maps an earlier open action of the same department (or of earlier meetings across
+    departments) to kept, done or dropped, with the version the person saw; item_reviews does
+    the same for the department's backlog items due for review (see ItemReview).
+    """
+    actor.require(Role.editor, "record a check-in")
+    values = validate_checkin(data)
+    problems: list[Problem] = []
+    new_actions = []
+    for number, entry in enumerate(actions, start=1):
+        if not entry.blank:
+            new_actions.append(collect(problems, validate_action, entry, f"action {number}", values["held_on"]))
+    for key, choice in {**(carry_over or {}), **(item_reviews or {})}.items():
+        if choice.decision not in DECISIONS:
+            problems.append(Problem(key, f"{choice.decision!r} is not a choice; use kept, done or dropped"))
+    if problems:
+        raise ValidationError(problems=problems)
+
+    def work(tx: Tx) -> Recorded:
+        _check_department(tx, values["department_id"])
+        checkin_id = allocate_keys(tx, "checkin", 1)[0]
+        tx.execute(
+            "INSERT INTO checkins (checkin_id, held_on, department_id, kind, facilitator, attendees, notes, decisions, "
+            "wins, blockers, next_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+            "$12, $12)",
+            [checkin_id, values["held_on"], values["department_id"], values["kind"], values["facilitator"],
+             values["attendees"], values["notes"], values["decisions"], values["wins"], values["blockers"],
+             values["next_on"], tx.now])
+        tx.audit("add", "checkin", checkin_id, after=_state(_checkin(tx, checkin_id)),
+                 department_id=values["department_id"])
+        result = Recorded(checkin_id)
+        for action_id, entry in zip(allocate_keys(tx, "action", len(new_actions)), new_actions):
+            _insert_action(tx, action_id, checkin_id, entry, values["department_id"])
+            result.action_ids.append(action_id)
+        for action_id, choice in (carry_over or {}).items():
+            row = tx.one("SELECT c.department_id, c.held_on FROM actions a JOIN checkins c "
+                         "ON c.checkin_id = a.checkin_id WHERE a.action_id = $1", [action_id])
+            action = _action(tx, action_id)
+            if action is None or row is None:
+                raise NotFound(f"there is no action {action_id}; reload the page to see the current list")
+            if row[0] != values["department_id"]:
+                raise ValidationError(f"{action_id} belongs to another department's check-ins", action_id)
+            if action.version != choice.expected_version or not action.is_open:
+                raise ConflictError(f"someone else changed {action_id} ({action.text[:60]}) while you were editing; "
+                                    "your entries are still on screen: reload the open actions and decide again")
+            if choice.decision != KEEP:
+                _close_action(tx, action, choice.decision, values["held_on"], values["department_id"])
+            result.carried[action_id] = choice.decision
+        for item_id, review in (item_reviews or {}).items():
+            _review_item(tx, item_id, review, values["department_id"], checkin_id)
+            result.carried[item_id] = review.decision
+        if result.carried:
+            tx.audit("carry over", "checkin", checkin_id, after=result.carried, department_id=values["department_id"])
+        return result
+
+    return db.write(actor, work)
+
+
+def _review_item(tx: Tx, item_id: str, review: ItemReview, department_id: str | None, checkin_id: str) -> None:
+    """Apply a carry-over decision to a backlog item through the backlog's own rules (flow and gates)."""
+    from . import backlog
+
+    if review.decision == KEEP:
+        return
+    row = tx.one("SELECT status, department_id FROM backlog_items WHERE item_id = $1", [item_id])
+    if row is None:
+        raise NotFound(f"there is no backlog item {item_id}; reload the page to see the current list")
+    if row[1] != department_id:
+        raise ValidationError(f"{item_id} belongs to another department", item_id)
+    note = clean_text(review.note, f"{item_id} note", 2000)
+    if review.decision == DROPPED:
+        changes = {"status": "withdrawn", "status_reason": note or f"Dropped at check-in {checkin_id}"}
+    elif row[0] == "measuring":
+        changes = {"status": "closed", "outcome": note, "lessons": clean_text(review.lessons, f"{item_id} lessons",
+                                                                              2000)}
+    elif row[0] in ("in progress", "on hold"):
+        changes = {"status": "measuring"}
+    else:
+        raise ValidationError(f"{item_id} is {row[0]}: it cannot be done before work on it has started; keep it "
+                              "here, or move it along on the Backlog page", item_id)
+    try:
+        backlog.update_item_in(tx, item_id, changes, review.expected_version)
+    except ValidationError as err:
+        raise ValidationError(problems=[Problem(f"{item_id} {p.field or ''}".strip(), p.message)
+                                        for p in err.problems]) from None
+
+
+def update_checkin(db: Database, actor: Actor, checkin_id: str, data: CheckinInput, *, expected_version: int) -> int:
+    """Edit a check-in's fields (not its actions). Returns the new version."""
+    actor.require(Role.editor, "edit a check-in")
+    values = validate_checkin(data)
+
+    def work(tx: Tx) -> int:
+        before = _checkin(tx, checkin_id)
+        if before is None:
+            raise NotFound(f"there is no check-in {checkin_id}")
+        if before.version != expected_version:
+            raise ConflictError(f"someone else changed {checkin_id} while you were editing; your changes are still "
+                                "in the form: reload to see theirs")
+        if values["department_id"] != before.department_id:
+            _check_department(tx, values["department_id"])
+        tx.execute("UPDATE checkins SET held_on = $1, department_id = $2, kind = $3, facilitator = $4, attendees = $5, "
+                   "notes = $6, decisions = $7, wins = $8, blockers = $9, next_on = $10, version = version + 1, "
+                   "updated_at = $11 WHERE checkin_id = $12",
+                   [values["held_on"], values["department_id"], values["kind"], values["facilitator"],
+                    values["attendees"], values["notes"], values["decisions"], values["wins"], values["blockers"],
+                    values["next_on"], tx.now, checkin_id])
+        tx.audit("edit", "checkin", checkin_id, before=_state(before), after=_state(_checkin(tx, checkin_id)),
+                 department_id=values["department_id"])
+        return before.version + 1
+
+    return db.write(actor, work)
+
+
+def add_action(db: Database, actor: Actor, checkin_id: str, entry: ActionInput) -> str:
+    """Add one action to an existing check-in; returns its key."""
+    actor.require(Role.editor, "add an action")
+    values = validate_action(entry, "action")
+
+    def work(tx: Tx) -> str:
+        checkin = _checkin(tx, checkin_id)
+        if checkin is None:
+            raise NotFound(f"there is no check-in {checkin_id}")
+        if values["due_on"] and values["due_on"] < checkin.held_on:
+            raise ValidationError(f"{values['due_on']} is before the check-in ({checkin.held_on}); pick a later date",
+                                  "due date")
+        action_id = allocate_keys(tx, "action", 1)[0]
+        _insert_action(tx, action_id, checkin_id, values, checkin.department_id)
+        return action_id
+
+    return db.write(actor, work)
+
+
+def set_action_status(db: Database, actor: Actor, action_id: str, status: str, *, expected_version: int,
+                      on: dt.date | None = None) -> int:
+    """Mark an action done, dropped or open again. Returns the new version."""
+    actor.require(Role.editor, "change an action")
+    status = str(status).strip().lower()
+    if status not in ACTION_STATUSES:
+        raise ValidationError(f"{status!r} is not a status; use open, done or dropped", "status")
+
+    def work(tx: Tx) -> int:
+        action = _action(tx, action_id)
+        if action is None:
+            raise NotFound(f"there is no action {action_id}")
+        if action.version != expected_version:
+            raise ConflictError(f"someone else changed {action_id} while you were looking at it; reload to see it")
+        if action.status == status:
+            return action.version
+        department = tx.one("SELECT department_id FROM checkins WHERE checkin_id = $1", [action.checkin_id])
+        _close_action(tx, action, status, on or tx.now.date(), department[0] if department else None)
+        return action.version + 1
+
+    return db.write(actor, work)
+
+
+def promote_action(db: Database, actor: Actor, action_id: str, *, expected_version: int,
+                   department_id: str | None = None, dimension_id: str | None = None) -> str:
+    """Turn an open action into a new backlog item, linked both ways; returns the item's key.
+
+    The item belongs to the check-in's department; an action from a meeting across departments
+    needs `department_id`.
+    """
+    actor.require(Role.editor, "turn an action into a backlog item")
+    from . import backlog  # built beside this module; imported late so check-ins work without it
+
+    def work(tx: Tx) -> str:
+        action = _action(tx, action_id)
+        if action is None:
+            raise NotFound(f"there is no action {action_id}")
+        if action.version != expected_version:
+            raise ConflictError(f"someone else changed {action_id} while you were looking at it; reload to see it")
+        if action.item_id:
+            raise ValidationError(f"{action_id} already tracks the backlog item {action.item_id}", "action")
+        if not action.is_open:
+            raise ValidationError(f"{action_id} is {action.status}; reopen it first to make it a backlog item",
+                                  "action")
+        checkin = _checkin(tx, action.checkin_id)
+        department = (department_id or "").strip() or (checkin.department_id if checkin else None)
+        if not department:
+            raise ValidationError("this action comes from a meeting across departments: choose the department "
+                                  "that will own the backlog item", "department")
+        _check_department(tx, department)
+        title = action.text if len(action.text) <= 120 else action.text[:117].rstrip() + "..."
+        item_id = backlog.insert_item(tx, {
+            "title": title, "department_id": department, "dimension_id": dimension_id or None,
+            "description": f"Agreed at check-in {action.checkin_id} on {checkin.held_on if checkin else '?'}: "
+                           f"{action.text}",
+            "owner": action.owner, "due_on": action.due_on, "source": "check-in", "source_ref": action_id})
+        tx.execute("UPDATE actions SET item_id = $1, version = version + 1, updated_at = $2 WHERE action_id = $3",
+                   [item_id, tx.now, action_id])
+        tx.audit("promote", "action", action_id, before=_state(action), after=_state(_action(tx, action_id)),
+                 department_id=department)
+        return item_id
+
+    return db.write(actor, work)

@@ -1,0 +1,221 @@
+"""Check-ins, the vocabulary: records, form inputs, validation and keys (CHK-0001, ACT-0001).
+
+The writes are in checkins.py, the reads in checkins_queries.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .db import Tx
+from .models import Problem, ValidationError, check_department_id, clean_text
+
+KINDS = ("department", "sponsor review", "steering")
+KIND_LABELS = {"department": "Department check-in", "sponsor review": "Sponsor review", "steering": "Steering"}
+OPEN, DONE, DROPPED = "open", "done", "dropped"
+ACTION_STATUSES = (OPEN, DONE, DROPPED)
+KEEP = "kept"
+DECISIONS = (KEEP, DONE, DROPPED)  # what a carry-over can do to an open action
+TEXT_MAX = 10_000
+ACTION_MAX = 500
+
+# key kind -> (sequence, prefix, table, key column): identifiers from this module only.
+_KEYS = {"checkin": ("checkin_seq", "CHK", "checkins", "checkin_id"),
+         "action": ("action_seq", "ACT", "actions", "action_id")}
+
+CHECKIN_COLUMNS = ("checkin_id, held_on, department_id, kind, facilitator, attendees, notes, decisions, wins, "
+                   "blockers, next_on, version, created_at, updated_at")
+ACTION_COLUMNS = "action_id, checkin_id, text, owner, due_on, status, item_id, version, created_at, updated_at, closed_on"
+
+
+@dataclass(frozen=True)
+class Checkin:
+    checkin_id: str
+    held_on: dt.date
+    department_id: str | None
+    kind: str
+    facilitator: str
+    attendees: str
+    notes: str
+    decisions: str
+    wins: str
+    blockers: str
+    next_on: dt.date | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Action:
+    action_id: str
+    checkin_id: str
+    text: str
+    owner: str
+    due_on: dt.date | None
+    status: str
+    item_id: str | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_on: dt.date | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+
+@dataclass
+class CheckinInput:
+    """What the check-in form holds (before validation)."""
+
+    held_on: Any
+    department_id: str | None = None
+    kind: str = "department"
+    facilitator: str = ""
+    attendees: str = ""
+    notes: str = ""
+    decisions: str = ""
+    wins: str = ""
+    blockers: str = ""
+    next_on: Any = None
+
+
+@dataclass
+class ActionInput:
+    text: str = ""
+    owner: str = ""
+    due_on: Any = None
+
+    @property
+    def blank(self) -> bool:
+        return not (str(self.text or "").strip() or str(self.owner or "").strip() or self.due_on)
+
+
+@dataclass
+class CarryOverDecision:
+    """What the new check-in decided about an open action from an earlier one."""
+
+    decision: str
+    expected_version: int
+
+
+@dataclass
+class ItemReview:
+    """What the new check-in decided about a backlog item due for review.
+
+    done moves the item on: in progress or on hold -> measuring; measuring -> closed (needs an
+    outcome and lessons). dropped withdraws it (the note is the reason). kept leaves it alone.
+    """
+
+    decision: str
+    expected_version: int
+    note: str = ""     # the outcome (done) or the reason (dropped)
+    lessons: str = ""  # needed to close an item
+
+
+@dataclass
+class Recorded:
+    checkin_id: str
+    action_ids: list[str] = field(default_factory=list)
+    carried: dict[str, str] = field(default_factory=dict)  # action_id or item_id -> decision applied
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def parse_date(value: Any, field_name: str, *, required: bool = False) -> dt.date | None:
+    """A date from a date, a datetime, a pandas Timestamp or ISO text YYYY-MM-DD."""
+    if value is None or (isinstance(value, str) and not value.strip()) or value != value:  # NaN/NaT
+        if required:
+            raise ValidationError("a date is required", field_name)
+        return None
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError(f"{value!r} is not a date; write it as YYYY-MM-DD", field_name) from None
+    if not isinstance(value, dt.date):
+        raise ValidationError(f"{value!r} is not a date; write it as YYYY-MM-DD", field_name)
+    if not 1990 <= value.year <= 2200:
+        raise ValidationError(f"{value} is outside the years this app tracks", field_name)
+    return value
+
+
+def collect(problems: list[Problem], check, *args, **kwargs):
+    try:
+        return check(*args, **kwargs)
+    except ValidationError as err:
+        problems.extend(err.problems)
+        return None
+
+
+def validate_checkin(data: CheckinInput) -> dict:
+    """The clean column values of a check-in, or ValidationError listing every problem."""
+    problems: list[Problem] = []
+    held_on = collect(problems, parse_date, data.held_on, "held on", required=True)
+    next_on = collect(problems, parse_date, data.next_on, "next check-in")
+    if held_on and next_on and next_on < held_on:
+        problems.append(Problem("next check-in", f"{next_on} is before this check-in was held ({held_on}); "
+                                                 "pick a later date or leave it blank"))
+    department = (data.department_id or "").strip() or None
+    if department:
+        department = collect(problems, check_department_id, department)
+    kind = str(data.kind or "department").strip().lower()
+    if kind not in KINDS:
+        problems.append(Problem("kind", f"{data.kind!r} is not a kind of check-in; use department, "
+                                        "sponsor review or steering"))
+    elif kind == "department" and not department and not problems:
+        problems.append(Problem("department", "a department check-in needs a department; choose one, or make it "
+                                              "a steering meeting or sponsor review across departments"))
+    values = {"held_on": held_on, "next_on": next_on, "department_id": department, "kind": kind}
+    for name, limit in (("facilitator", 120), ("attendees", 2000), ("notes", TEXT_MAX), ("decisions", TEXT_MAX),
+                        ("wins", TEXT_MAX), ("blockers", TEXT_MAX)):
+        values[name] = collect(problems, clean_text, getattr(data, name), name, limit)
+    if values["attendees"]:
+        values["attendees"] = ", ".join(n.strip() for n in values["attendees"].split(",") if n.strip())
+    if problems:
+        raise ValidationError(problems=problems)
+    return values
+
+
+def validate_action(data: ActionInput, label: str, held_on: dt.date | None = None) -> dict:
+    problems: list[Problem] = []
+    text = collect(problems, clean_text, data.text, label, ACTION_MAX)
+    if text == "":
+        problems.append(Problem(label, "say what will be done (the action's text is empty), or clear the row"))
+    owner = collect(problems, clean_text, data.owner, f"{label} owner", 120)
+    due_on = collect(problems, parse_date, data.due_on, f"{label} due date")
+    if due_on and held_on and due_on < held_on:
+        problems.append(Problem(f"{label} due date", f"{due_on} is before the check-in ({held_on}); pick a later date"))
+    if problems:
+        raise ValidationError(problems=problems)
+    return {"text": text, "owner": owner, "due_on": due_on}
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+def allocate_keys(tx: Tx, kind: str, count: int) -> list[str]:
+    """`count` new keys (CHK-0001 / ACT-0001) from the sequence, skipping keys created elsewhere
+    (an imported workbook may bring its own); the sequence is moved past the highest such key."""
+    sequence, prefix, table, column = _KEYS[kind]
+    if count <= 0:
+        return []
+    numbers = [r[0] for r in tx.execute(f"SELECT nextval('{sequence}') FROM generate_series(1, $1)", [count])]
+    keys = [f"{prefix}-{n:04d}" for n in numbers]
+    taken = {r[0] for r in tx.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY($1)", [keys])}
+    if not taken:
+        return keys
+    highest = max((int(k[len(prefix) + 1:]) for (k,) in tx.execute(
+        f"SELECT {column} FROM {table} WHERE {column} LIKE $1", [prefix + "-%"]) if k[len(prefix) + 1:].isdigit()),
+        default=0)
+    if highest > max(numbers):
+        tx.execute(f"SELECT max(nextval('{sequence}')) FROM generate_series(1, $1)", [highest - max(numbers)])
+    return allocate_keys(tx, kind, count)
