@@ -16,5 +16,6 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", ""),
     PageSpec("pages/assessment.py", "Self-assessment", ":material/checklist:", "assessment"),
+    PageSpec("pages/trends.py", "Trends", ":material/trending_up:", "trends"),
     PageSpec("pages/settings.py", "Settings", ":material/settings:", "settings"),
 ]

@@ -1,0 +1,82 @@
+"""State of the trend page: the link (query parameters), heatmap drill-down and meeting mode.
+
+The chosen quarter, department and meeting mode live in the URL (?quarter=2026-Q3&department=HR
+&meeting=1) so a link opens the same view; they are read on load and written after each run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+QUARTER_KEY, DEPARTMENT_KEY, MEETING_KEY = "trend_quarter", "trend_department", "meeting_mode"
+HEATMAP_KEY = "trend_heatmap"
+_URL = {QUARTER_KEY: "quarter", DEPARTMENT_KEY: "department", MEETING_KEY: "meeting"}
+_SEEN = "_trend_heatmap_seen"
+
+# Our own static CSS for meeting mode (never any user text in here).
+MEETING_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] {display: none;}
+[data-testid="stMainBlockContainer"] {max-width: 100%; padding-top: 1.5rem;}
+[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] p {font-size: 1.3rem;}
+[data-testid="stMarkdownContainer"] li {font-size: 1.3rem;}
+h1 {font-size: 3.2rem !important;}
+h2, h3 {font-size: 2.2rem !important;}
+[data-testid="stMetricValue"] {font-size: 3.2rem;}
+[data-testid="stMetricLabel"] p {font-size: 1.3rem;}
+</style>"""
+
+
+def read_link(quarters: list[str], departments: list[str]) -> None:
+    """On load, take quarter, department and meeting mode from the URL (when valid and not yet set)."""
+    params = st.query_params
+    if QUARTER_KEY not in st.session_state and params.get("quarter") in quarters:
+        st.session_state[QUARTER_KEY] = params["quarter"]
+    if DEPARTMENT_KEY not in st.session_state and params.get("department") in departments:
+        st.session_state[DEPARTMENT_KEY] = params["department"]
+    if MEETING_KEY not in st.session_state and "meeting" in params:
+        st.session_state[MEETING_KEY] = params["meeting"].lower() in {"1", "true", "yes", "on"}
+
+
+def keep_valid(key: str, options: list[str], default: str | None) -> None:
+    """Before a selectbox renders: reset its value when the filters removed it."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+
+
+def selected_departments(state: Any) -> list[str]:
+    """Department keys picked in the heatmap (from its selection state)."""
+    try:
+        picked = state["selection"]["department"]
+    except (KeyError, TypeError):
+        return []
+    return [str(p["department_id"]) for p in picked or [] if isinstance(p, dict) and p.get("department_id")]
+
+
+def apply_drill_down(labels_to_ids: dict[str, str]) -> None:
+    """A new click on a heatmap department chooses that department (before its selectbox renders).
+
+    `labels_to_ids` maps what the heatmap carries (keys, or aliases when names are hidden) to keys.
+    """
+    picked = selected_departments(st.session_state.get(HEATMAP_KEY))
+    if picked and picked != st.session_state.get(_SEEN):
+        department = labels_to_ids.get(picked[0])
+        if department:
+            st.session_state[DEPARTMENT_KEY] = department
+    st.session_state[_SEEN] = picked
+
+
+def write_link(quarter: str | None, department: str | None, meeting: bool) -> None:
+    """Keep the URL in step with what is on screen."""
+    wanted = {"quarter": quarter, "department": department, "meeting": "1" if meeting else None}
+    for name, value in wanted.items():
+        if value is None:
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != value:
+            st.query_params[name] = value
+
+
+def meeting_style() -> None:
+    st.html(MEETING_CSS)
