@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .backlog_seed import benchmarks as backlog_benchmarks, seed_large_backlog
+from .checkins_demo import benchmarks as checkin_benchmarks, seed_large_checkins
 from .db import Database, Tx
 from .maturity import load_default_model
 from .models import SYSTEM, Quarter, quarter_range
@@ -67,7 +69,8 @@ def seed_large_scores(tx: Tx, org: LargeOrg, departments: int = 300) -> None:
 
 
 # Each seeder writes its part of the large organisation inside one transaction.
-LARGE_SEEDERS: list[Callable[[Tx, LargeOrg], None]] = [seed_large_scores]
+LARGE_SEEDERS: list[Callable[[Tx, LargeOrg], None]] = [seed_large_scores, seed_large_backlog,
+                                                       seed_large_checkins]
 
 
 def build_large_org(workdir: Path, quarters: int = 24) -> LargeOrg:
@@ -94,6 +97,8 @@ def _overview_queries(org: LargeOrg) -> None:
 
 BENCHMARKS: list[Benchmark] = [
     Benchmark("overview page queries", _overview_queries, target_seconds=0.25),
+    *backlog_benchmarks(),
+    *checkin_benchmarks(),
 ]
 
 

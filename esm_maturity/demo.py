@@ -11,6 +11,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .backlog_seed import seed_backlog
+from .checkins_demo import seed_checkins
 from .db import Database, Tx
 from .maturity import load_default_model, read_model_file
 from .models import Actor, Quarter, Role, ValidationError, quarter_range
@@ -106,7 +108,8 @@ def seed_assessments(tx: Tx, ctx: DemoContext) -> None:
     ctx.counts["scores"] = len(score_rows)
 
 
-SEEDERS: list[Callable[[Tx, DemoContext], None]] = [seed_departments, seed_assessments]
+SEEDERS: list[Callable[[Tx, DemoContext], None]] = [seed_departments, seed_assessments, seed_backlog,
+                                                    seed_checkins]
 
 
 def load_demo(db: Database, actor: Actor, anchor: Quarter | None = None, seed: int = 7) -> dict[str, int]:

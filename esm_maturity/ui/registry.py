@@ -16,6 +16,8 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", ""),
     PageSpec("pages/assessment.py", "Self-assessment", ":material/checklist:", "assessment"),
+    PageSpec("pages/backlog.py", "Improvement backlog", ":material/low_priority:", "backlog"),
     PageSpec("pages/trends.py", "Trends", ":material/trending_up:", "trends"),
+    PageSpec("pages/checkins.py", "Check-ins", ":material/groups:", "checkins"),
     PageSpec("pages/settings.py", "Settings", ":material/settings:", "settings"),
 ]

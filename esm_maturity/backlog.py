@@ -1,0 +1,345 @@
+"""The improvement backlog (continual improvement register): items, their status flow and its gates.
+
+Reads (the filtered list, priority, chart data, history) live in backlog_queries.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+import pandas as pd
+
+from .db import Database, Tx
+from .models import Actor, ConflictError, NotFound, Problem, Role, ValidationError, clean_text
+
+STATUSES = ("idea", "accepted", "planned", "in progress", "on hold", "measuring", "closed", "rejected", "withdrawn")
+OPEN_STATUSES = STATUSES[:6]
+FINAL_STATUSES = ("closed", "rejected", "withdrawn")
+EFFORTS = ("S", "M", "L", "XL")
+SOURCES = ("assessment", "check-in", "staff idea", "customer feedback", "incident", "audit")
+
+# The forward flow; rejected and withdrawn are reachable from every open status.
+FLOW = {
+    "idea": ("accepted",),
+    "accepted": ("planned",),
+    "planned": ("in progress",),
+    "in progress": ("on hold", "measuring"),
+    "on hold": ("in progress", "measuring"),
+    "measuring": ("closed",),
+}
+# Statuses at which someone has committed to the item: it needs an owner and a dimension.
+COMMITTED = ("accepted", "planned", "in progress", "on hold", "measuring", "closed")
+_VERB = {"accepted": "accepting", "planned": "planning", "in progress": "starting", "on hold": "putting on hold",
+         "measuring": "measuring", "closed": "closing", "rejected": "rejecting", "withdrawn": "withdrawing"}
+
+COLUMNS = ("item_id", "title", "description", "department_id", "dimension_id", "status", "status_reason", "owner",
+           "value", "effort", "raised_on", "raised_by", "due_on", "closed_on", "outcome", "lessons", "source",
+           "source_ref", "version", "created_at", "updated_at")
+EDITABLE = frozenset(COLUMNS) - {"item_id", "version", "created_at", "updated_at"}
+_ITEM_ID_RE = re.compile(r"^CI-\d{4,}$")
+_TEXT_LIMITS = {"title": 200, "description": 4000, "status_reason": 500, "owner": 120, "raised_by": 120,
+                "outcome": 2000, "lessons": 2000, "source_ref": 60}
+
+
+def next_statuses(status: str) -> tuple[str, ...]:
+    """Where an item in `status` may move next."""
+    return FLOW.get(status, ()) + (("rejected", "withdrawn") if status in OPEN_STATUSES else ())
+
+
+def parse_status(text: Any) -> str:
+    """A status from text, ignoring case, extra spaces and '_' for a space ('In_Progress')."""
+    norm = " ".join(str("" if text is None else text).replace("_", " ").split()).lower()
+    if norm not in STATUSES:
+        raise ValidationError(f"{text!r} is not a status; use one of: " + ", ".join(STATUSES), "status")
+    return norm
+
+
+def item_key(number: int) -> str:
+    return f"CI-{number:04d}"
+
+
+# --- cleaning input ----------------------------------------------------------------------
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str) and not value.strip():
+        return True
+    try:  # pandas NaT / NA, numpy NaN
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like: not blank
+        return False
+
+
+def parse_value(value: Any) -> int | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(f"{value} is not a value; rate it with a whole number from 1 to 5", "value")
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{value!r} is not a value; rate it with a whole number from 1 to 5", "value") from None
+    if not number.is_integer() or not 1 <= number <= 5:
+        raise ValidationError(f"{value} is out of range; rate the value from 1 (little benefit) to 5 (large benefit)",
+                              "value")
+    return int(number)
+
+
+def parse_effort(value: Any) -> str | None:
+    if _blank(value):
+        return None
+    text = str(value).strip().upper()
+    if text not in EFFORTS:
+        raise ValidationError(f"{value!r} is not an effort; use S, M, L or XL", "effort")
+    return text
+
+
+def parse_source(value: Any) -> str:
+    if _blank(value):
+        return "staff idea"
+    text = " ".join(str(value).replace("_", " ").split()).lower()
+    if text == "checkin":
+        text = "check-in"
+    if text not in SOURCES:
+        raise ValidationError(f"{value!r} is not a source; use one of: " + ", ".join(SOURCES), "source")
+    return text
+
+
+def parse_date(value: Any, field: str) -> dt.date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.datetime.fromisoformat(str(value).strip()).date()
+    except ValueError:
+        raise ValidationError(f"{value!r} is not a date; write it as YYYY-MM-DD", field) from None
+
+
+def _clean_one(name: str, value: Any) -> Any:
+    if name == "title":
+        text = clean_text(value, "title", _TEXT_LIMITS["title"])
+        if not text:
+            raise ValidationError("is required: say in a few words what will improve", "title")
+        return text
+    if name == "department_id":
+        text = "" if _blank(value) else str(value).strip()
+        if not text:
+            raise ValidationError("is required: pick the department that owns the improvement", "department_id")
+        return text
+    if name == "dimension_id":
+        return None if _blank(value) else str(value).strip()
+    if name == "status":
+        return parse_status(value)
+    if name == "value":
+        return parse_value(value)
+    if name == "effort":
+        return parse_effort(value)
+    if name == "source":
+        return parse_source(value)
+    if name in ("raised_on", "due_on", "closed_on"):
+        return parse_date(value, name)
+    if name == "source_ref":
+        return None if _blank(value) else clean_text(value, name, _TEXT_LIMITS[name])
+    if name == "item_id":
+        text = str(value).strip().upper()
+        if not _ITEM_ID_RE.match(text):
+            raise ValidationError(f"{value!r} is not an item key; keys look like CI-0042", "item_id")
+        return text
+    return clean_text(value, name, _TEXT_LIMITS.get(name, 4000))
+
+
+def clean_fields(fields: dict, allowed: frozenset | set) -> dict:
+    """Every field checked; all problems reported together."""
+    unknown = sorted(set(fields) - set(allowed))
+    problems = [Problem(name, "is not a field of an improvement item") for name in unknown]
+    out = {}
+    for name, value in fields.items():
+        if name in unknown:
+            continue
+        try:
+            out[name] = _clean_one(name, value)
+        except ValidationError as err:
+            problems += err.problems
+    if problems:
+        raise ValidationError(problems=problems)
+    return out
+
+
+# --- rules that need the database ------------------------------------------------------------
+
+
+def _check_refs(tx: Tx, item: dict, changed: set[str]) -> None:
+    problems = []
+    if "department_id" in changed:
+        dept = tx.one("SELECT name, active FROM departments WHERE department_id = $1", [item["department_id"]])
+        if dept is None:
+            problems.append(Problem("department_id", f"there is no department {item['department_id']!r}; "
+                                                     "pick one listed in Settings"))
+        elif not dept[1]:
+            problems.append(Problem("department_id", f"{dept[0]} is deactivated; reactivate it in Settings "
+                                                     "or pick another department"))
+    if "dimension_id" in changed and item.get("dimension_id") is not None:
+        dim = tx.one("SELECT name, active FROM dimensions WHERE dimension_id = $1", [item["dimension_id"]])
+        if dim is None:
+            problems.append(Problem("dimension_id", f"there is no dimension {item['dimension_id']!r} in the "
+                                                    "maturity model"))
+        elif not dim[1]:
+            problems.append(Problem("dimension_id", f"the dimension {dim[0]!r} is retired; pick an active one"))
+    if problems:
+        raise ValidationError(problems=problems)
+
+
+def check_gates(item: dict, moved: bool) -> None:
+    """The fields a status needs. `moved`: the item is entering that status now (word the message as a move)."""
+    status = item["status"]
+    doing = _VERB.get(status, status) if moved else f"an item that is {status}"
+    doing = doing[0].upper() + doing[1:]
+    problems = []
+    if status in COMMITTED:
+        if not item.get("owner"):
+            problems.append(Problem("owner", f"{doing} needs an owner: name the person who drives the improvement"))
+        if not item.get("dimension_id"):
+            problems.append(Problem("dimension_id", f"{doing} needs a dimension: pick the maturity dimension "
+                                                    "it improves"))
+    if status in ("on hold", "withdrawn") and not item.get("status_reason"):
+        problems.append(Problem("status_reason", f"{doing} needs a reason: say why"))
+    if status == "closed":
+        if not item.get("outcome"):
+            problems.append(Problem("outcome", f"{doing} needs an outcome: describe the benefit realised"))
+        if not item.get("lessons"):
+            problems.append(Problem("lessons", f"{doing} needs lessons learned: what would you repeat or "
+                                               "avoid next time?"))
+    if problems:
+        raise ValidationError(problems=problems)
+
+
+def _state(tx: Tx, item_id: str) -> dict | None:
+    row = tx.one(f"SELECT {', '.join(COLUMNS)} FROM backlog_items WHERE item_id = $1", [item_id])
+    return dict(zip(COLUMNS, row)) if row else None
+
+
+def _audit_view(item: dict, names=None) -> dict:
+    keys = names if names is not None else [c for c in COLUMNS if c not in ("created_at", "updated_at")]
+    return {k: item.get(k) for k in keys}
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+def insert_item(tx: Tx, fields: dict) -> str:
+    """Validate and insert one item inside an open transaction; record its status and the audit. Returns its key.
+
+    title and department_id are required; status defaults to 'idea', raised_on to today,
+    raised_by to the acting person, source to 'staff idea'.
+    """
+    item = clean_fields(fields, EDITABLE | {"item_id"})
+    problems = [Problem(name, "is required" + hint) for name, hint in
+                (("title", ": say in a few words what will improve"),
+                 ("department_id", ": pick the department that owns the improvement")) if name not in item]
+    if problems:
+        raise ValidationError(problems=problems)
+    item.setdefault("status", "idea")
+    item.setdefault("source", "staff idea")
+    item["raised_on"] = item.get("raised_on") or tx.now.date()
+    item["raised_by"] = item.get("raised_by") or tx.actor.name
+    for name in EDITABLE:
+        item.setdefault(name, None if name in ("dimension_id", "value", "effort", "due_on", "closed_on",
+                                              "source_ref") else "")
+    _check_refs(tx, item, {"department_id", "dimension_id"})
+    check_gates(item, moved=True)
+    if item["status"] in FINAL_STATUSES and item["closed_on"] is None:
+        item["closed_on"] = tx.now.date()
+    if item.get("item_id"):
+        if tx.one("SELECT 1 FROM backlog_items WHERE item_id = $1", [item["item_id"]]):
+            raise ValidationError(f"the key {item['item_id']} is already taken", "item_id")
+    else:
+        while True:
+            key = item_key(tx.one("SELECT nextval('backlog_seq')")[0])
+            if not tx.one("SELECT 1 FROM backlog_items WHERE item_id = $1", [key]):
+                break
+        item["item_id"] = key
+    item.update(version=1, created_at=tx.now, updated_at=tx.now)
+    tx.execute(f"INSERT INTO backlog_items ({', '.join(COLUMNS)}) VALUES "
+               f"({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})", [item[c] for c in COLUMNS])
+    tx.execute("INSERT INTO backlog_status_history (item_id, status, changed_at, actor) VALUES ($1, $2, $3, $4)",
+               [item["item_id"], item["status"], tx.now, tx.actor.name])
+    tx.audit("add", "backlog_item", item["item_id"], after=_audit_view(item), department_id=item["department_id"])
+    return item["item_id"]
+
+
+def add_item(db: Database, actor: Actor, **fields: Any) -> str:
+    """Raise a new improvement. Returns its key (CI-0001...)."""
+    actor.require(Role.editor, "add an improvement to the backlog")
+    clean_fields(fields, EDITABLE)  # bad input is refused before any transaction starts
+    return db.write(actor, lambda tx: insert_item(tx, fields))
+
+
+def update_item_in(tx: Tx, item_id: str, changes: dict, expected_version: int) -> int:
+    """Apply `changes` to one item inside an open transaction; returns the new version.
+
+    A status change must follow the flow (next_statuses) and meet the gates of the new status.
+    """
+    clean = clean_fields(changes, EDITABLE)
+    before = _state(tx, item_id)
+    if before is None:
+        raise NotFound(f"there is no improvement {item_id}; it may have been removed, reload the backlog")
+    if before["version"] != expected_version:
+        raise ConflictError(f"{item_id} was changed by someone else after you loaded it. Your edits are still "
+                            "on screen: look at their change, then save yours again.")
+    changed = {k for k, v in clean.items() if v != before[k]}
+    if not changed:
+        return before["version"]
+    after = {**before, **{k: clean[k] for k in changed}}
+    moved = "status" in changed
+    if moved:
+        allowed = next_statuses(before["status"])
+        if after["status"] not in allowed:
+            hint = ("it is final; raise a new item instead" if not allowed
+                    else "from " + before["status"] + " it can move to " + ", ".join(allowed))
+            raise ValidationError(f"{item_id} cannot move from {before['status']} to {after['status']}: {hint}",
+                                  "status")
+        if after["status"] in FINAL_STATUSES and "closed_on" not in changed:
+            after["closed_on"] = tx.now.date()
+            changed.add("closed_on")
+    _check_refs(tx, after, changed)
+    check_gates(after, moved)
+    names = sorted(changed)
+    tx.execute(f"UPDATE backlog_items SET {', '.join(f'{n} = ${i}' for i, n in enumerate(names, start=1))}, "
+               f"version = version + 1, updated_at = ${len(names) + 1} WHERE item_id = ${len(names) + 2}",
+               [after[n] for n in names] + [tx.now, item_id])
+    if moved:
+        tx.execute("INSERT INTO backlog_status_history (item_id, status, changed_at, actor) VALUES ($1, $2, $3, $4)",
+                   [item_id, after["status"], tx.now, tx.actor.name])
+    tx.audit("status" if moved else "edit", "backlog_item", item_id, before=_audit_view(before, names),
+             after=_audit_view(after, names), department_id=after["department_id"])
+    return before["version"] + 1
+
+
+def update_item(db: Database, actor: Actor, item_id: str, changes: dict, expected_version: int) -> int:
+    """Save changes to one item if nobody else saved it since `expected_version`. Returns the new version."""
+    actor.require(Role.editor, "edit improvement items")
+    clean_fields(changes, EDITABLE)
+    return db.write(actor, lambda tx: update_item_in(tx, item_id, changes, expected_version))
+
+
+def change_status(db: Database, actor: Actor, item_id: str, new_status: str, expected_version: int,
+                  **required_fields: Any) -> int:
+    """Move an item along the flow, with the fields its new status needs (owner, outcome, lessons...)."""
+    return update_item(db, actor, item_id, {**required_fields, "status": new_status}, expected_version)
+
+
+def get_item(db: Database, item_id: str) -> dict:
+    row = db.one(f"SELECT {', '.join(COLUMNS)} FROM backlog_items WHERE item_id = $1", [str(item_id).strip()])
+    if row is None:
+        raise NotFound(f"there is no improvement {item_id}")
+    return dict(zip(COLUMNS, row))

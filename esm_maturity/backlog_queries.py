@@ -1,0 +1,171 @@
+"""Reading the backlog: the filtered, prioritised list; counts; chart rows; an item's history.
+
+Filtering, sorting and the priority are computed in DuckDB; the page gets only the rows it shows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .backlog import FINAL_STATUSES, OPEN_STATUSES, STATUSES, parse_status
+from .db import Database
+
+EFFORT_POINTS = {"S": 1, "M": 2, "L": 3, "XL": 5}
+DEFAULT_VALUE, DEFAULT_EFFORT = 3, "M"
+STATUS_GROUPS = ("open", "all", "done")  # besides a single status
+SORTS = {
+    "priority": "priority DESC, item_id",
+    "due date": "due_on ASC NULLS LAST, priority DESC, item_id",
+    "newest": "raised_on DESC NULLS LAST, item_id DESC",
+    "key": "item_id",
+    "status": "status_rank, priority DESC, item_id",
+}
+PRIORITY_EXPLAINED = (
+    "**Suggested priority** = value × (1 + gap) ÷ effort points. "
+    "*Value* is the benefit, 1 to 5 (blank counts as 3). "
+    "*Gap* is how far the department is below its target on the item's dimension: the target minus the "
+    "score of its latest submitted self-assessment that scored that dimension (0 when there is no score, "
+    "no target, no dimension, or the target is met). "
+    "*Effort points*: S = 1, M = 2, L = 3, XL = 5 (blank counts as M). "
+    "So a valuable, small improvement on a dimension far below target comes first; the highest possible is "
+    "5 × 5 ÷ 1 = 25.")
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    # Constants of this module, never user input.
+    return "(" + ", ".join("'" + v + "'" for v in values) + ")"
+
+
+_STATUS_RANK = "CASE i.status " + " ".join(f"WHEN '{s}' THEN {n}" for n, s in enumerate(STATUSES)) + " END"
+_EFFORT_POINTS_SQL = ("CASE coalesce(i.effort, '" + DEFAULT_EFFORT + "') "
+                      + " ".join(f"WHEN '{k}' THEN {v}" for k, v in EFFORT_POINTS.items()) + " END")
+
+# The latest submitted score per department and dimension (the quarter text sorts in time order).
+_LATEST = (
+    "latest AS (SELECT department_id, dimension_id, score, target FROM ("
+    " SELECT s.department_id, s.dimension_id, s.score, s.target, row_number() OVER ("
+    "   PARTITION BY s.department_id, s.dimension_id ORDER BY s.quarter DESC) AS rn"
+    " FROM scores s JOIN assessments a ON a.quarter = s.quarter AND a.department_id = s.department_id"
+    "   AND a.status = 'submitted'"
+    " WHERE s.score IS NOT NULL) ranked WHERE rn = 1)")
+
+_SELECT = (
+    "WITH " + _LATEST + ", items AS ("
+    " SELECT i.item_id, i.title, i.department_id, coalesce(d.name, i.department_id) AS department, i.dimension_id,"
+    "  m.name AS dimension, i.status, i.owner, i.value, i.effort, i.due_on, i.raised_on, i.closed_on, i.source,"
+    "  l.score AS level, l.target,"
+    "  CASE WHEN l.target > l.score THEN l.target - l.score ELSE 0 END AS gap,"
+    "  CAST(coalesce(i.value, " + str(DEFAULT_VALUE) + ") AS DOUBLE PRECISION)"
+    "   * (1 + CASE WHEN l.target > l.score THEN l.target - l.score ELSE 0 END) / " + _EFFORT_POINTS_SQL
+    + " AS priority, " + _STATUS_RANK + " AS status_rank, i.version"
+    " FROM backlog_items i"
+    " LEFT JOIN departments d ON d.department_id = i.department_id"
+    " LEFT JOIN dimensions m ON m.dimension_id = i.dimension_id"
+    " LEFT JOIN latest l ON l.department_id = i.department_id AND l.dimension_id = i.dimension_id"
+    " WHERE ($1 IS NULL OR i.department_id = $1) AND ($2 IS NULL OR i.dimension_id = $2)"
+    "  AND ($3 = 'all' OR ($3 = 'open' AND i.status IN " + _in_list(OPEN_STATUSES) + ")"
+    "       OR ($3 = 'done' AND i.status IN " + _in_list(FINAL_STATUSES) + ") OR i.status = $3)"
+    "  AND ($4 IS NULL OR lower(i.owner) = lower($4))"
+    "  AND ($5 IS NULL OR i.item_id ILIKE $5 OR i.title ILIKE $5 OR i.description ILIKE $5"
+    "       OR i.owner ILIKE $5) AND ($6 IS NULL OR i.item_id = $6))")
+
+GRID_COLUMNS = ["item_id", "title", "status", "owner", "value", "effort", "due_on", "priority", "gap", "department",
+                "dimension", "version"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the person is looking at; every field lives in the page's URL."""
+
+    department_id: str | None = None
+    dimension_id: str | None = None
+    status: str = "open"          # 'open', 'all', 'done' or one status
+    owner: str | None = None
+    text: str | None = None
+    sort: str = "priority"
+    item_id: str | None = None    # one item only (used to refresh a row of the grid)
+
+    def params(self) -> list:
+        status = self.status if self.status in STATUS_GROUPS else parse_status(self.status)
+        text = (self.text or "").strip()
+        like = f"%{text}%" if text else None  # '%' and '_' typed by a person act as wildcards: harmless
+        return [self.department_id or None, self.dimension_id or None, status, (self.owner or "").strip() or None,
+                like, self.item_id or None]
+
+
+def list_items(db: Database, filters: Filters = Filters(), limit: int | None = 500) -> pd.DataFrame:
+    """The filtered items, sorted in DuckDB, with gap and priority; `matching` is the count before the limit."""
+    order = SORTS.get(filters.sort, SORTS["priority"])
+    sql = (_SELECT + " SELECT *, count(*) OVER () AS matching FROM items ORDER BY " + order
+           + (" LIMIT $7" if limit else ""))
+    params = filters.params() + ([int(limit)] if limit else [])
+    return db.frame(sql, params)
+
+
+def status_counts(db: Database, filters: Filters = Filters()) -> dict[str, int]:
+    """Items per status under the filter's department, dimension, owner and text (any status)."""
+    everything = Filters(filters.department_id, filters.dimension_id, "all", filters.owner, filters.text)
+    rows = db.rows(_SELECT + " SELECT status, count(*) FROM items GROUP BY status", everything.params())
+    counts = {s: 0 for s in STATUSES}
+    counts.update({status: int(n) for status, n in rows})
+    return counts
+
+
+def overdue_count(db: Database, filters: Filters, today) -> int:
+    open_only = Filters(filters.department_id, filters.dimension_id, "open", filters.owner, filters.text)
+    return int(db.scalar(_SELECT + " SELECT count(*) FROM items WHERE due_on < $7", open_only.params() + [today]))
+
+
+def chart_items(db: Database, filters: Filters = Filters(), limit: int = 300) -> pd.DataFrame:
+    """Open items with a value and an effort for the value/effort chart: the `limit` highest priorities."""
+    status = filters.status if filters.status in OPEN_STATUSES else "open"
+    open_only = Filters(filters.department_id, filters.dimension_id, status, filters.owner, filters.text)
+    return db.frame(_SELECT + " SELECT item_id, title, department, dimension, status, owner, value, effort, gap, "
+                    "priority, count(*) OVER () AS plottable FROM items WHERE value IS NOT NULL AND effort IS NOT NULL "
+                    "ORDER BY priority DESC, item_id LIMIT $7", open_only.params() + [int(limit)])
+
+
+def owners(db: Database) -> list[str]:
+    return [r[0] for r in db.rows("SELECT DISTINCT owner FROM backlog_items WHERE owner <> '' ORDER BY owner")]
+
+
+def current_gap(db: Database, department_id: str, dimension_id: str) -> dict | None:
+    """The latest submitted score and target of a department on a dimension, and the gap between them."""
+    row = db.one("WITH " + _LATEST + " SELECT score, target FROM latest WHERE department_id = $1 "
+                 "AND dimension_id = $2", [department_id, dimension_id])
+    if row is None:
+        return None
+    score, target = row
+    return {"score": score, "target": target, "gap": max((target or 0) - score, 0) if target else 0}
+
+
+def status_history(db: Database, item_id: str) -> pd.DataFrame:
+    return db.frame("SELECT status, changed_at, actor FROM backlog_status_history WHERE item_id = $1 "
+                    "ORDER BY changed_at, " + _STATUS_RANK.replace("i.status", "status"), [item_id])
+
+
+def _describe(before: str | None, after: str | None) -> str:
+    old = json.loads(before) if before else {}
+    new = json.loads(after) if after else {}
+    if not old:
+        return "raised as " + str(new.get("status", "")) + ": " + str(new.get("title", ""))
+    parts = []
+    for key in sorted(set(old) | set(new)):
+        parts.append(f"{key}: {_show(old.get(key))} → {_show(new.get(key))}")
+    return "; ".join(parts)
+
+
+def _show(value) -> str:
+    return "(blank)" if value in (None, "") else str(value)
+
+
+def item_changes(db: Database, item_id: str, limit: int = 100) -> pd.DataFrame:
+    """Every recorded change to the item, newest first, in words: when (UTC), who, what changed."""
+    frame = db.frame("SELECT occurred_at, actor, action, before_json, after_json FROM audit_log "
+                     "WHERE entity = 'backlog_item' AND entity_key = $1 ORDER BY audit_id DESC LIMIT $2",
+                     [item_id, int(limit)])
+    frame["change"] = [_describe(b, a) for b, a in zip(frame["before_json"], frame["after_json"])]
+    return frame[["occurred_at", "actor", "action", "change"]]
