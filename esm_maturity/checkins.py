@@ -83,12 +83,12 @@ def record_checkin(db: Database, actor: Actor, data: CheckinInput, actions: list
     the same for the department's backlog items due for review (see ItemReview).
     """
     actor.require(Role.editor, "record a check-in")
-    values = validate_checkin(data)
     problems: list[Problem] = []
+    values = collect(problems, validate_checkin, data) or {}
     new_actions = []
     for number, entry in enumerate(actions, start=1):
         if not entry.blank:
-            new_actions.append(collect(problems, validate_action, entry, f"action {number}", values["held_on"]))
+            new_actions.append(collect(problems, validate_action, entry, f"action {number}", values.get("held_on")))
     for key, choice in {**(carry_over or {}), **(item_reviews or {})}.items():
         if choice.decision not in DECISIONS:
             problems.append(Problem(key, f"{choice.decision!r} is not a choice; use kept, done or dropped"))
