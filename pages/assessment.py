@@ -55,6 +55,24 @@ def score_text(score: ScoreValue | None) -> str:
     return NA if score.na else level_label(str(score.level))
 
 
+def improve_a_gap() -> None:
+    """Raise an improvement for one of this department's maturity gaps, on the backlog page."""
+    if not actor.can_edit:
+        return
+    gaps = {r.dimension.dimension_id: (r.dimension.name, r.current.score.level, r.current.target) for r in sheet}
+    order = sorted(gaps, key=lambda d: -((gaps[d][2] or 0) - (gaps[d][1] or 0)))
+    with st.expander("Add an improvement for a maturity gap", icon=":material/add_task:"):
+        dim = st.selectbox("Dimension", order, key="gap_dimension", format_func=lambda d: gaps[d][0] + (
+            f" (level {gaps[d][1]}, target {gaps[d][2]})" if gaps[d][1] and gaps[d][2] else ""))
+        if st.button("Add it to the improvement backlog", key="gap_to_backlog", icon=":material/arrow_forward:"):
+            name, level, target = gaps[dim]
+            st.switch_page("pages/backlog.py", query_params={
+                "new": "1", "department": department_id, "dimension": dim, "source": "assessment",
+                "source_ref": f"{quarter}/{department_id}/{dim}",
+                "title": f"Raise {name.lower()} from level {level} to {target}" if level and target and target > level
+                else f"Improve {name.lower()}"})
+
+
 status = state.status if state else "not started"
 with top[2]:
     st.markdown(f"**Status:** {status}" + (f" — by {esc(state.submitted_by)} on {state.submitted_on}"
@@ -86,6 +104,7 @@ if state and state.locked or not actor.can_edit:
                     st.rerun()
                 except EsmError as err:
                     show_error(err)
+    improve_a_gap()
     st.stop()
 
 # Fill the form from the database when it is first shown for this department and quarter,
@@ -148,3 +167,5 @@ if st.session_state.get("assess_conflict"):
         st.session_state.pop("assess_loaded", None)
         st.session_state.pop("assess_conflict", None)
         st.rerun()
+
+improve_a_gap()
