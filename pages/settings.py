@@ -15,6 +15,11 @@ if not actor.is_admin:
     st.info(f"{actor.name} has the {actor.role.name} role: settings are read-only; an admin can change them.")
 
 
+AUDIT_COLUMNS = ["occurred_at", "actor", "action", "entity", "entity_key", "change"]
+AUDIT_CONFIG = {"occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
+                "actor": "Who", "action": "What", "entity": "Record", "entity_key": "Key", "change": "Change"}
+
+
 def done(message: str) -> None:
     st.session_state["flash"] = message
     st.rerun()
@@ -73,7 +78,8 @@ with departments_tab:
                 if log.empty:
                     st.caption("No recorded changes yet.")
                 else:
-                    st.dataframe(log, hide_index=True, width="stretch")
+                    st.dataframe(log, hide_index=True, width="stretch", column_order=AUDIT_COLUMNS,
+                                 column_config=AUDIT_CONFIG)
 
 with model_tab:
     st.caption(f"Model version {maturity.model_version(db) or '?'}. Levels are whole numbers 1-5; "
@@ -142,4 +148,5 @@ with model_tab:
 
 with activity_tab:
     st.caption("Every change, newest first: who, what, when (UTC), before and after.")
-    st.dataframe(audit.history(db, limit=500), hide_index=True, width="stretch")
+    st.dataframe(audit.history(db, limit=500), hide_index=True, width="stretch", column_order=AUDIT_COLUMNS,
+                 column_config=AUDIT_CONFIG)

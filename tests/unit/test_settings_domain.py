@@ -76,3 +76,12 @@ def test_add_and_retire_dimension(db):
     assert "service_design" not in {d.dimension_id for d in maturity.dimensions(db)}
     maturity.set_dimension_active(db, ADMIN, "service_design", True)
     assert "service_design" in {d.dimension_id for d in maturity.dimensions(db)}
+
+
+def test_history_describes_each_change_readably(db):
+    dept = add_department(db, ADMIN, "HR", "Human Resources")
+    update_department(db, ADMIN, "HR", name="People", sponsor="Dana", champion="", active=True,
+                      expected_version=dept.version)
+    log = history(db, department_id="HR")
+    assert log.iloc[0]["change"] == "name: Human Resources → People; sponsor: — → Dana"
+    assert "department_id: HR; name: Human Resources" in log.iloc[1]["change"]
