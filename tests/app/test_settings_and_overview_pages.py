@@ -80,3 +80,11 @@ def test_viewer_cannot_change_settings(demo_app, demo_path, monkeypatch):
     at = demo_app("pages/settings.py")
     assert at.button(key="dept_add").disabled
     assert any("read-only" in i.value for i in at.info)
+
+
+def test_newer_database_gets_a_message_not_a_traceback(db_path, empty_app):
+    with Database(db_path) as db, db.transaction() as tx:
+        tx.execute("INSERT INTO schema_migrations VALUES (9999, 'future', now())")
+    at = empty_app()
+    assert not at.exception
+    assert "newer version" in screen(at.error)
