@@ -132,3 +132,13 @@ def test_viewer_can_read_but_not_record(demo_app, monkeypatch):
     at = open_page(demo_app)
     assert at.button(key="ci_save").disabled
     assert any("viewer role" in i.value for i in at.info)
+
+
+def test_overview_shows_the_cadence(demo_app, demo_path):
+    at = demo_app("pages/overview.py")
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    overdue = db_rows(demo_path, "SELECT count(*) FROM actions WHERE status = 'open' AND due_on < current_date")[0][0]
+    assert metrics["Quiet for 45+ days"] == "2" and metrics["Overdue actions"] == str(overdue)
+    quiet = [d for d in at.dataframe if "department" in d.value and "last_checkin" in d.value][0].value
+    assert set(quiet["department"]) == {"Security", "Project Office"}
