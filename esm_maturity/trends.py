@@ -223,10 +223,15 @@ def department_aliases(department_ids: list[str]) -> dict[str, str]:
 
 
 def hide_names(frame: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
-    """Replace department keys and names by their aliases (both columns, so nothing leaks)."""
+    """Replace department keys and names by their aliases (both columns, so nothing leaks).
+
+    Evidence is dropped too: free text often names the department ("Legal has no ...").
+    """
     out = frame.copy()
     labels = out["department_id"].map(aliases)
     out["department_id"] = labels
     if "department" in out:
         out["department"] = labels
+    if "evidence" in out:
+        out["evidence"] = ""
     return out

@@ -34,7 +34,8 @@ def show_chart(chart: alt.TopLevelMixin, key: str, name: str, *, downloads: bool
     `name` makes the file name (our own chart titles, never user text). Returns what
     st.altair_chart returns (the selection state when on_select is given).
     """
-    result = st.altair_chart(chart, key=key, width="stretch", **kwargs)
+    chart = chart.properties(usermeta={"key": key})  # lets tests and tools tell the charts apart
+    result = st.altair_chart(chart, key=key, width="stretch", alt=name, **kwargs)
     if downloads:
         spec = charts.export_spec(chart)
         stem = _file_stem(name)

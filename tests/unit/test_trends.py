@@ -160,6 +160,7 @@ def test_hidden_names_are_stable_distinct_and_replace_keys_and_names(org):
     shown = trends.hide_names(trends.heatmap(org, Q1, ALL), aliases)
     text = shown.to_csv()
     assert "Human Resources" not in text and ",HR," not in text
+    assert not shown["evidence"].str.contains("HR").any()    # evidence can name the department
     assert set(shown["department"]) == {aliases["HR"], aliases["IT"]}
 
 
