@@ -209,8 +209,11 @@ choices = [""] + list(shown["item_id"])
 if qp.get("item") and qp.get("item") not in choices:
     choices.insert(1, qp.get("item"))
 titles = dict(zip(shown["item_id"], shown["title"]))
-chosen = st.selectbox("Open an item", choices, index=pick(choices, qp.get("item")), key="bl_item",
+if qp.get("item", "") != st.session_state.get("bl_item_url"):  # a link or a new item: follow the URL
+    st.session_state["bl_item"] = qp.get("item", "")
+chosen = st.selectbox("Open an item", choices, key="bl_item",
                       format_func=lambda k: f"{k} · {titles[k]}" if k in titles else (k or "choose an item"))
+st.session_state["bl_item_url"] = chosen
 if not chosen:
     qp.pop("item", None)
     st.caption("Pick an item to edit all its fields, move it along the flow and see its history.")
