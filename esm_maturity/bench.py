@@ -22,6 +22,7 @@ from .checkins_demo import benchmarks as checkin_benchmarks, seed_large_checkins
 from .db import Database, Tx
 from .maturity import load_default_model
 from .models import SYSTEM, Quarter, quarter_range
+from .trends_bench import benchmarks as trends_benchmarks
 
 
 @dataclass
@@ -99,6 +100,7 @@ BENCHMARKS: list[Benchmark] = [
     Benchmark("overview page queries", _overview_queries, target_seconds=0.25),
     *backlog_benchmarks(),
     *checkin_benchmarks(),
+    *trends_benchmarks(),
 ]
 
 
