@@ -68,9 +68,9 @@ def _actions_for(rng, checkin: dict, today: dt.date, dim: str, dept_name: str, c
         status, closed = "open", None
         if due < today - dt.timedelta(days=4):
             roll = rng.random()
-            if roll < 0.78:
+            if roll < 0.84:
                 status, closed = "done", min(due + dt.timedelta(days=rng.randint(-10, 12)), today)
-            elif roll < 0.88:
+            elif roll < 0.94:
                 status, closed = "dropped", min(due + dt.timedelta(days=rng.randint(0, 20)), today)
         out.append({"checkin_id": checkin["checkin_id"], "text": rng.choice(_ACTIONS).format(dept=dept_name, dim=dim),
                     "owner": rng.choice(_PEOPLE), "due_on": due, "status": status, "closed_on": closed,

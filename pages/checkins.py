@@ -167,7 +167,7 @@ with browse_tab:
         chosen = st.selectbox("Open a check-in", ids, key="ci_open",
                               format_func=lambda k: f"{k} · {rows[k].held_on} · {rows[k].department}")
         checkin = queries.get_checkin(db, chosen)
-        with st.container(border=True):
+        with st.container(border=True, key="checkin_detail"):
             st.markdown(f"#### {checkin.checkin_id} · {esc(KIND_LABELS[checkin.kind])} · "
                         f"{esc(label(checkin.department_id))} · {checkin.held_on}")
             st.caption(f"Facilitator: {checkin.facilitator or '—'} · Attendees: {checkin.attendees or '—'} · "

@@ -94,7 +94,7 @@ cols[0].metric(f"Quiet for {pulse.quiet_days}+ days", len(pulse.quiet), help="Ac
 cols[1].metric("Overdue actions", len(pulse.overdue), help="Open check-in actions past their due date")
 cols[2].metric(f"Not submitted {pulse.quarter}", len(pulse.not_submitted),
                help="Active departments whose self-assessment for this quarter is not submitted")
-cols = st.columns(3, gap="large")
+cols = st.columns([1, 2, 1], gap="medium")
 cols[0].dataframe(pulse.quiet[["department", "last_checkin"]], hide_index=True, width="stretch",
                   column_config={"department": "Gone quiet",
                                  "last_checkin": st.column_config.DateColumn("Last check-in")})
