@@ -29,6 +29,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cadence(args: argparse.Namespace) -> int:
+    from .cadence import cadence, report_lines
+
+    with _open(args) as db:
+        print("\n".join(report_lines(cadence(db, quiet_days=args.days))))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmarks
 
@@ -48,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     demo = command("demo", cmd_demo, "load the demo organisation into an empty database")
+    command("cadence", cmd_cadence, "list departments gone quiet, overdue check-in actions and missing "
+            "self-assessments").add_argument("--days", type=int, default=45,
+                                             help="a department is quiet after this many days (default 45)")
     demo.add_argument("--quarter", help="last quarter of the demo's history, YYYY-Qn (default: the current one)")
     bench = commands.add_parser("bench", help="measure performance targets on a generated large organisation",
                                 description="Generate a large organisation in a temporary database and measure "

@@ -71,3 +71,18 @@ def cadence(db: Database, today: dt.date | None = None, quiet_days: int = DEFAUL
     quarter = Quarter.of(today)
     return Cadence(today, check_quiet_days(quiet_days), quarter, quiet_departments(db, today, quiet_days),
                    overdue_actions(db, today), not_submitted(db, quarter))
+
+
+def report_lines(view: Cadence) -> list[str]:
+    """The cadence as plain text lines (the `cadence` command)."""
+    lines = [f"Cadence on {view.today} (quiet after {view.quiet_days} days)",
+             f"Departments gone quiet: {len(view.quiet)}"]
+    lines += [f"  {r.department} ({r.department_id}): " + (f"last check-in {r.last_checkin}, {r.days_since} days ago"
+                                                           if r.last_checkin else "no check-in yet")
+              for r in view.quiet.itertuples()]
+    lines.append(f"Overdue actions: {len(view.overdue)}")
+    lines += [f"  {r.action_id} {r.department}: {r.text} (owner {r.owner or 'none'}, due {r.due_on}, "
+              f"{r.days_overdue} days overdue)" for r in view.overdue.itertuples()]
+    lines.append(f"Self-assessment not submitted for {view.quarter}: {len(view.not_submitted)}")
+    lines += [f"  {r.department} ({r.department_id}): {r.status}" for r in view.not_submitted.itertuples()]
+    return lines

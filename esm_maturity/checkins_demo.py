@@ -196,5 +196,5 @@ def benchmarks() -> list:
     """The check-ins entries of bench.BENCHMARKS (imported late: bench imports this module)."""
     from .bench import Benchmark
 
-    return [Benchmark("check-ins page queries", bench_checkins_page, target_seconds=0.3),
+    return [Benchmark("check-ins page queries", bench_checkins_page, target_seconds=0.25),
             Benchmark("check-ins cadence (overview section)", bench_cadence, target_seconds=0.1)]

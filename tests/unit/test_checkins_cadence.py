@@ -129,3 +129,13 @@ def test_demo_has_a_year_of_checkins_and_a_story_for_cadence(demo_db):
     # every linked action points at an item of its own department
     assert demo_db.scalar("SELECT count(*) FROM actions a JOIN checkins c ON c.checkin_id = a.checkin_id "
                           "JOIN backlog_items b ON b.item_id = a.item_id WHERE b.department_id <> c.department_id") == 0
+
+
+def test_cadence_command(demo_path, capsys):
+    from esm_maturity.__main__ import main
+    assert main(["cadence", "--db", str(demo_path), "--days", "60"]) == 0
+    out = capsys.readouterr().out
+    assert "Departments gone quiet: 2" in out and "Security (SEC): last check-in" in out
+    assert "Overdue actions:" in out and "Self-assessment not submitted for" in out
+    assert main(["cadence", "--db", str(demo_path), "--days", "0"]) == 1
+    assert "out of range" in capsys.readouterr().err
