@@ -82,7 +82,8 @@ def seed_checkins(tx: Tx, ctx) -> None:
     """A year of department check-ins (roughly monthly), quarterly sponsor reviews and steering meetings."""
     rng, today = ctx.rng, ctx.today
     names = dict(tx.execute("SELECT department_id, name FROM departments"))
-    people = dict((r[0], (r[1], r[2])) for r in tx.execute("SELECT department_id, sponsor, champion FROM departments"))
+    people = {r[0]: (r[1], r[2]) for r in tx.execute(
+        "SELECT department_id, sponsor, champion FROM departments ORDER BY department_id")}
     dims = [name.lower() for _, name in ctx.dimensions] or ["collaboration"]
     meetings: list[dict] = []
     start = today - dt.timedelta(days=365)
@@ -166,7 +167,8 @@ def seed_large_checkins(tx: Tx, org, checkins: int = 7_200, actions: int = 20_00
         checkin = rng.randrange(len(rows))
         held = rows[checkin][1]
         due = held + dt.timedelta(days=rng.randint(7, 60))
-        status = "open" if due > today - dt.timedelta(days=30) or rng.random() < 0.1 else rng.choice(["done", "dropped"])
+        recent = due > today - dt.timedelta(days=30)
+        status = "open" if recent or rng.random() < 0.1 else rng.choice(["done", "dropped"])
         action_rows.append([key, keys[checkin], f"Action on {rng.choice(words)}", "Owner", due, status, None, 1,
                             stamp, stamp, None if status == "open" else due])
     tx.insert_rows("actions", ACTION_FIELDS, action_rows)

@@ -27,7 +27,8 @@ _KEYS = {"checkin": ("checkin_seq", "CHK", "checkins", "checkin_id"),
 
 CHECKIN_COLUMNS = ("checkin_id, held_on, department_id, kind, facilitator, attendees, notes, decisions, wins, "
                    "blockers, next_on, version, created_at, updated_at")
-ACTION_COLUMNS = "action_id, checkin_id, text, owner, due_on, status, item_id, version, created_at, updated_at, closed_on"
+ACTION_COLUMNS = ("action_id, checkin_id, text, owner, due_on, status, item_id, version, created_at, updated_at, "
+                  "closed_on")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ def timeline(db: Database, department_id: str, *, newest_first: bool = True, lim
     """
     parts = [
         "SELECT c.held_on AS on_date, 'check-in' AS event, c.checkin_id AS ref, c.kind AS kind, "
-        "substr(c.notes, 1, 240) AS summary, CAST(NULL AS DOUBLE) AS score "
+        "substr(c.notes, 1, 240) AS summary, CAST(NULL AS DOUBLE PRECISION) AS score "
         "FROM checkins c WHERE c.department_id = $1",
         "SELECT a.submitted_on, 'assessment', a.quarter, 'submitted by ' || coalesce(a.submitted_by, '?'), "
         "'', (SELECT avg(s.score) FROM scores s WHERE s.quarter = a.quarter AND s.department_id = a.department_id "
@@ -28,7 +28,8 @@ def timeline(db: Database, department_id: str, *, newest_first: bool = True, lim
     if backlog_ready(db):
         parts.append(
             "SELECT b.closed_on, 'improvement', b.item_id, b.status, "
-            "b.title || CASE WHEN b.outcome <> '' THEN ' — ' || b.outcome ELSE '' END, CAST(NULL AS DOUBLE) "
+            "b.title || CASE WHEN b.outcome <> '' THEN ' — ' || b.outcome ELSE '' END, "
+            "CAST(NULL AS DOUBLE PRECISION) "
             "FROM backlog_items b WHERE b.department_id = $1 AND b.status = 'closed' AND b.closed_on IS NOT NULL")
     order = "DESC" if newest_first else "ASC"
     return as_dates(db.frame(f"SELECT * FROM ({' UNION ALL '.join(parts)}) t ORDER BY on_date {order}, event, ref "

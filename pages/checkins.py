@@ -189,7 +189,8 @@ with browse_tab:
             for action in actions:
                 cols = st.columns([5, 1, 1, 1.4])
                 link = f" · tracks **{action.item_id}**" if action.item_id else ""
-                cols[0].markdown(f"{esc(action.text)}  \n{action.action_id} · {esc(action.owner or 'no owner')} · due "
+                cols[0].markdown(f"{esc(action.text)}  \n{action.action_id} · {esc(action.owner or 'no owner')} · "
+                                 f"due "
                                  f"{action.due_on or '—'} · **{action.status}**"
                                  f"{f' on {action.closed_on}' if action.closed_on else ''}{link}")
                 try:

@@ -29,7 +29,8 @@ def open_page(demo_app, department="HR"):
 def test_record_a_checkin_with_actions_and_carry_over(demo_app, demo_path):
     at = open_page(demo_app)
     open_before = db_rows(demo_path, "SELECT a.action_id FROM actions a JOIN checkins c ON c.checkin_id = a.checkin_id "
-                                     "WHERE c.department_id = 'HR' AND a.status = 'open' ORDER BY c.held_on, a.action_id")
+                                     "WHERE c.department_id = 'HR' AND a.status = 'open' "
+                                     "ORDER BY c.held_on, a.action_id")
     assert open_before, "the demo gives HR open actions to carry over"
     first = open_before[0][0]
     assert at.radio(key=f"carry_{first}").value == "kept"

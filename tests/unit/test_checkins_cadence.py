@@ -139,3 +139,18 @@ def test_cadence_command(demo_path, capsys):
     assert "Overdue actions:" in out and "Self-assessment not submitted for" in out
     assert main(["cadence", "--db", str(demo_path), "--days", "0"]) == 1
     assert "out of range" in capsys.readouterr().err
+
+
+def test_demo_checkins_are_deterministic(tmp_path):
+    from esm_maturity.db import Database
+    from esm_maturity.demo import load_demo
+    from esm_maturity.models import SYSTEM
+    from tests.conftest import DEMO_ANCHOR
+
+    def snapshot(name):
+        with Database(tmp_path / name) as db:
+            load_demo(db, SYSTEM, DEMO_ANCHOR)
+            return (db.rows("SELECT * EXCLUDE (created_at, updated_at) FROM checkins ORDER BY checkin_id"),
+                    db.rows("SELECT * EXCLUDE (created_at, updated_at) FROM actions ORDER BY action_id"))
+
+    assert snapshot("a.duckdb") == snapshot("b.duckdb")
