@@ -1,0 +1,47 @@
+"""A champion in a meeting: open the backlog by a link, edit an owner in the grid, add an item."""
+
+from esm_maturity.backlog import OPEN_STATUSES
+from esm_maturity.db import Database
+from tests.browser.conftest import copy_db, wait_idle
+
+
+def test_edit_a_cell_in_the_grid_and_add_an_item(start_server, page, demo_file, tmp_path):
+    db_file = copy_db(demo_file, tmp_path / "demo.duckdb")
+    with Database(db_file) as db:
+        first = db.scalar("SELECT min(item_id) FROM backlog_items WHERE status IN ($1, $2, $3, $4, $5, $6)",
+                          list(OPEN_STATUSES))
+    server = start_server(db_file)
+    page.goto(server.url + "/backlog?sort=key")  # a deep link as the first visit
+    wait_idle(page, "Value and effort of open items")
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+    # The grid draws on a canvas: click the first row's key, move right to Owner, type, Enter.
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)
+    page.wait_for_function("document.activeElement && document.activeElement.closest('[data-testid=\"stDataFrame\"]')")
+    for _ in range(3):  # Key -> Title -> Status -> Owner
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    editor = page.locator("#portal textarea.gdg-input")
+    editor.wait_for()
+    editor.fill("Browser Owner")
+    page.keyboard.press("Enter")
+    wait_idle(page, "row(s) edited, not saved yet")
+    page.get_by_role("button", name="Save changes").click()
+    wait_idle(page, f"Saved {first}.")
+
+    page.get_by_text("Add an improvement").first.click()
+    page.get_by_role("textbox", name="Title").first.fill("Chat channel for facilities requests")
+    page.get_by_role("button", name="Add to the backlog").click()
+    wait_idle(page, "Added CI-0061.")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "item=CI-0061" in page.url
+
+    server.stop()
+    with Database(db_file) as db:
+        assert db.one("SELECT owner, version FROM backlog_items WHERE item_id = $1", [first]) == ("Browser Owner", 2)
+        assert db.one("SELECT title, status, raised_by FROM backlog_items WHERE item_id = 'CI-0061'") == (
+            "Chat channel for facilities requests", "idea", "alice")
