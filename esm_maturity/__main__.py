@@ -37,10 +37,42 @@ def cmd_cadence(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backlog(args: argparse.Namespace) -> int:
+    from .backlog_queries import Filters, list_items, report_lines
+
+    with _open(args) as db:
+        frame = list_items(db, Filters(args.department, None, args.status, sort=args.sort), limit=args.limit)
+    print("\n".join(report_lines(frame)))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmarks
 
     return 0 if run_benchmarks(args.only) else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .workbook import export_to
+
+    with _open(args) as db:
+        counts = export_to(db, args.out)
+    print(f"Exported to {args.out}: " + ", ".join(f"{n} {sheet}" for sheet, n in counts.items()))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .workbook import import_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise EsmError(f"there is no file {path}")
+    with _open(args) as db:
+        report = import_file(db, config.local_actor(), path.read_bytes(), path.name, dry_run=args.dry_run)
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,10 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     demo = command("demo", cmd_demo, "load the demo organisation into an empty database")
+    backlog = command("backlog", cmd_backlog, "list improvement backlog items, highest suggested priority first")
+    backlog.add_argument("--department", help="only this department's items (its key, e.g. HR)")
+    backlog.add_argument("--status", default="open", help="open (default), all, done, or one status")
+    backlog.add_argument("--sort", default="priority", choices=["priority", "due date", "newest", "key", "status"])
+    backlog.add_argument("--limit", type=int, default=20, help="how many items to list (default 20)")
     command("cadence", cmd_cadence, "list departments gone quiet, overdue check-in actions and missing "
             "self-assessments").add_argument("--days", type=int, default=45,
                                              help="a department is quiet after this many days (default 45)")
     demo.add_argument("--quarter", help="last quarter of the demo's history, YYYY-Qn (default: the current one)")
+    export = command("export", cmd_export, "write the whole database to an Excel workbook (the contract in README)")
+    export.add_argument("out", metavar="OUT.xlsx", help="the workbook to write")
+    imp = command("import", cmd_import, "import an Excel workbook (or a returned self-assessment form); "
+                                        "all or nothing, exits 1 on any error")
+    imp.add_argument("file", metavar="FILE", help="the .xlsx file to import")
+    imp.add_argument("--dry-run", action="store_true", help="validate and report what would change; write nothing")
     bench = commands.add_parser("bench", help="measure performance targets on a generated large organisation",
                                 description="Generate a large organisation in a temporary database and measure "
                                             "every performance target; exits 1 if one is missed.")

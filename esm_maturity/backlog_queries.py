@@ -169,3 +169,17 @@ def item_changes(db: Database, item_id: str, limit: int = 100) -> pd.DataFrame:
                      [item_id, int(limit)])
     frame["change"] = [_describe(b, a) for b, a in zip(frame["before_json"], frame["after_json"])]
     return frame[["occurred_at", "actor", "action", "change"]]
+
+
+def report_lines(frame: pd.DataFrame) -> list[str]:
+    """The listed items as plain text lines for the command line, highest priority first."""
+    if frame.empty:
+        return ["No improvements match."]
+    lines = [f"{'key':9} {'priority':>8} {'gap':>3}  {'status':11} {'dept':6} {'owner':18} title"]
+    for row in frame.itertuples():
+        lines.append(f"{row.item_id:9} {row.priority:8.1f} {int(row.gap):3d}  {row.status:11} "
+                     f"{row.department_id:6} {(row.owner or '-')[:18]:18} {row.title}")
+    shown, total = len(frame), int(frame["matching"].iloc[0])
+    if total > shown:
+        lines.append(f"... {total - shown:,} more; use --limit or narrow with --department / --status")
+    return lines

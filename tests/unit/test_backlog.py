@@ -267,3 +267,15 @@ def test_demo_backlog_covers_every_status(demo_db):
 
 def test_item_key_format():
     assert backlog.item_key(7) == "CI-0007" and backlog.item_key(12345) == "CI-12345"
+
+
+def test_command_line_lists_by_priority(demo_path, capsys):
+    from esm_maturity.__main__ import main
+
+    assert main(["backlog", "--db", str(demo_path), "--limit", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("key") and len(out) == 5 and "42 more" in out[-1]
+    priorities = [float(line.split()[1]) for line in out[1:4]]
+    assert priorities == sorted(priorities, reverse=True)
+    assert main(["backlog", "--db", str(demo_path), "--status", "doing"]) == 1
+    assert "is not a status" in capsys.readouterr().err
