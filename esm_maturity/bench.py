@@ -20,6 +20,7 @@ from typing import Callable
 from .backlog_seed import benchmarks as backlog_benchmarks, seed_large_backlog
 from .checkins_demo import benchmarks as checkin_benchmarks, seed_large_checkins
 from .db import Database, Tx
+from .workbook.benchmarks import benchmarks as workbook_benchmarks
 from .maturity import load_default_model
 from .models import SYSTEM, Quarter, quarter_range
 from .trends_bench import benchmarks as trends_benchmarks
@@ -101,6 +102,7 @@ BENCHMARKS: list[Benchmark] = [
     *backlog_benchmarks(),
     *checkin_benchmarks(),
     *trends_benchmarks(),
+    *workbook_benchmarks(),
 ]
 
 

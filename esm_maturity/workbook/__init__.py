@@ -1,0 +1,51 @@
+"""Excel workbooks: whole-data export and import, the template, offline self-assessment forms.
+
+The contract is ../shared/WORKBOOK.md (mirrored in contract.py). Files are checked
+before parsing (safety.py), read with python-calamine (reader.py), validated against the
+domain's rules and applied all or nothing (importer.py, rules*.py), and written with
+xlsxwriter in constant-memory mode (writer.py).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import BinaryIO
+
+from ..db import Database
+from . import contract
+from .importer import ImportFailed, ImportReport, apply_import, import_file, preview_import
+from .reader import Issue, ParsedWorkbook, read_workbook
+from .safety import MAX_UPLOAD_BYTES, UnsafeWorkbook
+from .store import enabled_sheets, export_rows, model_version
+from .writer import write_workbook
+
+
+def export_to(db: Database, target: str | Path | BinaryIO) -> dict[str, int]:
+    """Write the whole database as the contract workbook; returns rows per sheet."""
+    sheets = enabled_sheets(db.rows)
+    return write_workbook(target, ((s, export_rows(db.rows, s)) for s in sheets), model_version(db.rows))
+
+
+def export_bytes(db: Database) -> bytes:
+    buffer = io.BytesIO()
+    export_to(db, buffer)
+    return buffer.getvalue()
+
+
+def template_bytes(db: Database | None = None) -> bytes:
+    """The contract workbook with headers, dropdowns and no rows."""
+    sheets = enabled_sheets(db.rows) if db is not None else list(contract.SHEETS)
+    buffer = io.BytesIO()
+    write_workbook(buffer, ((s, []) for s in sheets))
+    return buffer.getvalue()
+
+
+def read_upload(db: Database, data: bytes, filename: str) -> ParsedWorkbook:
+    """Check and read an uploaded file for this database (sheets it does not store are reported)."""
+    return read_workbook(data, filename, {s.name for s in enabled_sheets(db.rows)})
+
+
+__all__ = ["export_to", "export_bytes", "template_bytes", "read_upload", "read_workbook", "preview_import",
+           "apply_import", "import_file", "ImportReport", "ImportFailed", "Issue", "ParsedWorkbook",
+           "UnsafeWorkbook", "MAX_UPLOAD_BYTES", "contract"]

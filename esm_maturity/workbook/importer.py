@@ -1,0 +1,262 @@
+"""Import: validate a parsed workbook against the database, report, and apply all or nothing.
+
+plan_import() reads what is stored, checks every row (keys, references, the domain's
+rules: locked submitted assessments, the evidence rule, ...) and sorts rows into new,
+changed and unchanged. apply_import() plans again inside one write transaction and
+writes only if there is no error, with an audit row per record and one for the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..db import Database, Tx, utcnow
+from ..models import Actor, EsmError, Role, ValidationError, Problem
+from . import contract as c
+from .reader import Issue, ParsedWorkbook
+from .store import Fetch, enabled_sheets
+
+
+@dataclass
+class Change:
+    """Rows for one table: new ones, changed ones (with what was stored), and how many were equal."""
+
+    sheet: str
+    table: str
+    columns: tuple[str, ...]
+    key_len: int
+    entity: str
+    new: list[tuple] = field(default_factory=list)
+    changed: list[tuple[tuple, tuple]] = field(default_factory=list)
+    unchanged: int = 0
+    versioned: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)        # written on insert and update
+    insert_only: dict[str, Any] = field(default_factory=dict)  # written on insert only
+    dept_index: int | None = None
+    admin_only: bool = False
+    allocate: Callable[[Tx, int], list[str]] | None = None   # keys for new rows whose key is blank
+    after_write: Callable[[Tx, "Change"], None] | None = None
+
+    def add(self, row: tuple, old: tuple | None) -> str:
+        if old is None:
+            self.new.append(row)
+            return "new"
+        if old == row:
+            self.unchanged += 1
+            return "unchanged"
+        self.changed.append((old, row))
+        return "changed"
+
+
+@dataclass
+class ImportReport:
+    filename: str
+    sha256: str
+    counts: dict[str, dict[str, int]]     # sheet -> {"new", "changed", "unchanged"}
+    issues: list[Issue]
+    applied: bool = False
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def total_changes(self) -> int:
+        return sum(n["new"] + n["changed"] for n in self.counts.values())
+
+    def lines(self) -> list[str]:
+        out = [f"{self.filename} (sha256 {self.sha256[:12]}...)"]
+        for sheet, n in self.counts.items():
+            out.append(f"  {sheet}: {n['new']} new, {n['changed']} changed, {n['unchanged']} unchanged")
+        for issue in self.issues:
+            out.append(f"  {issue.severity}: {issue}")
+        if self.errors:
+            out.append(f"{len(self.errors)} error(s): nothing was imported.")
+        elif self.applied:
+            out.append(f"Imported {self.total_changes} change(s).")
+        else:
+            out.append(f"Dry run: {self.total_changes} change(s) would be imported; nothing was written.")
+        return out
+
+    def issues_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([{"severity": i.severity, "sheet": i.sheet, "row": i.row, "column": i.column,
+                              "message": i.message} for i in self.issues],
+                            columns=["severity", "sheet", "row", "column", "message"])
+
+    def counts_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([{"sheet": s, **n} for s, n in self.counts.items()],
+                            columns=["sheet", "new", "changed", "unchanged"])
+
+
+class ImportFailed(ValidationError):
+    """Raised by apply_import when the workbook has errors; carries the report."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        super().__init__(problems=[Problem(None, str(i)) for i in report.errors[:50]]
+                         + ([Problem(None, f"... and {len(report.errors) - 50} more")] if len(report.errors) > 50
+                            else []))
+
+
+@dataclass
+class Context:
+    fetch: Fetch
+    actor: Actor
+    today: dt.date
+    now: dt.datetime
+    issues: list[Issue]
+    enabled: set[str]
+    changes: list[Change] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)   # shared lookups between sheets
+
+    def error(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
+        self.issues.append(Issue(sheet, row, column, message))
+
+    def warn(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
+        self.issues.append(Issue(sheet, row, column, message, "warning"))
+
+
+def plan(fetch: Fetch, actor: Actor, parsed: ParsedWorkbook, now: dt.datetime) -> tuple[Context, ImportReport]:
+    """Check every row and sort it into new / changed / unchanged; nothing is written."""
+    enabled = {s.name for s in enabled_sheets(fetch)}
+    ctx = Context(fetch, actor, now.date(), now, list(parsed.issues), enabled)
+    from .rules import HANDLERS
+
+    for handler in HANDLERS:
+        handler(ctx, parsed)
+    counts: dict[str, dict[str, int]] = {}
+    for change in ctx.changes:
+        n = counts.setdefault(change.sheet, {"new": 0, "changed": 0, "unchanged": 0})
+        n["new"] += len(change.new)
+        n["changed"] += len(change.changed)
+        n["unchanged"] += change.unchanged
+    needs_admin = sorted({ch.sheet for ch in ctx.changes if ch.admin_only and (ch.new or ch.changed)})
+    if needs_admin and not actor.is_admin:
+        for sheet in needs_admin:
+            ctx.error(sheet, None, None, f"{actor.name} is a {actor.role.name}: changing this sheet needs the admin "
+                                         "role; remove the sheet or ask an admin to import")
+    report = ImportReport(parsed.filename, parsed.sha256, counts, ctx.issues)
+    return ctx, report
+
+
+def preview_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[ParsedWorkbook]) -> ImportReport:
+    """Validate and report what would change. Writes nothing (the dry run)."""
+    actor.require(Role.editor, "import a workbook")
+    from .rules import combine
+
+    parsed = combine(parsed)
+    return plan(db.rows, actor, parsed, utcnow())[1]
+
+
+def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[ParsedWorkbook],
+                 on_progress: Callable[[str], None] | None = None) -> ImportReport:
+    """Validate again inside one transaction and write everything, or nothing when there is an error."""
+    actor.require(Role.editor, "import a workbook")
+    from .rules import combine
+
+    parsed = combine(parsed)
+
+    def work(tx: Tx) -> ImportReport:
+        fetch = lambda sql, params: tx.execute(sql, params)  # noqa: E731
+        ctx, report = plan(fetch, actor, parsed, tx.now)
+        if report.errors:
+            raise ImportFailed(report)
+        for change in ctx.changes:
+            if change.new or change.changed:
+                if on_progress:
+                    on_progress(change.table)
+                _write(tx, change)
+                tx.insert_rows("audit_log", ["occurred_at", "actor", "action", "entity", "entity_key",
+                                             "department_id", "before_json", "after_json"], _audit_rows(tx, change))
+                change.new, change.changed = [], []
+        tx.audit("import", "workbook", parsed.filename,
+                 after={"file": parsed.filename, "sha256": parsed.sha256, "counts": report.counts})
+        report.applied = True
+        return report
+
+    return db.write(actor, work)
+
+
+def _write(tx: Tx, change: Change) -> None:
+    """Rows with keys first, then new rows with assigned keys (so assigned keys skip the imported ones)."""
+    blank = [row for row in change.new if row[0] is None]
+    if blank:
+        change.new = [row for row in change.new if row[0] is not None]
+    _upsert(tx, change.table, change.columns, change.key_len, change.new, change, updates_needed=False)
+    _upsert(tx, change.table, change.columns, change.key_len, [r for _, r in change.changed], change)
+    if blank:
+        keys = change.allocate(tx, len(blank))
+        blank = [(key, *row[1:]) for key, row in zip(keys, blank)]
+        _upsert(tx, change.table, change.columns, change.key_len, blank, change, updates_needed=False)
+        change.new += blank
+    if change.after_write:
+        change.after_write(tx, change)
+
+
+def _upsert(tx: Tx, table: str, columns_: tuple[str, ...], key_len: int, rows_: list[tuple], change: Change,
+            updates_needed: bool = True) -> None:
+    """New and changed rows in one INSERT ... ON CONFLICT DO UPDATE through a staging table."""
+    if not rows_:
+        return
+    stage = f"import_stage_{table}"
+    extra = {**change.extra, **change.insert_only}
+    columns = [*columns_, *extra]
+    rows = [(*row, *extra.values()) for row in rows_]
+    cols = ", ".join(columns)
+    if not updates_needed:
+        tx.insert_rows(table, columns, rows)  # new keys only (checked in this transaction): a plain insert
+        return
+    tx.execute(f"CREATE TEMP TABLE {stage} AS SELECT {cols} FROM {change.table} WHERE FALSE")
+    try:
+        tx.insert_rows(stage, columns, rows)
+        keys = ", ".join(columns_[:key_len])
+        updates = [f"{col} = excluded.{col}" for col in [*columns_[key_len:], *change.extra]]
+        if change.versioned:
+            updates.append(f"version = {change.table}.version + 1")
+        action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+        tx.execute(f"INSERT INTO {change.table} ({cols}) SELECT {cols} FROM {stage} ON CONFLICT ({keys}) {action}")
+    finally:
+        tx.execute(f"DROP TABLE {stage}")
+
+
+def _audit_rows(tx: Tx, change: Change) -> list[tuple]:
+    names = change.columns
+    dumps = json.dumps
+    key_len, dept = change.key_len, change.dept_index
+    actor, now, entity = tx.actor.name, tx.now, change.entity
+    out = []
+    for old, row in [(None, r) for r in change.new] + change.changed:
+        after = dumps(dict(zip(names, row)), default=str, ensure_ascii=False)
+        before = None if old is None else dumps(dict(zip(names, old)), default=str, ensure_ascii=False)
+        out.append((now, actor, "import", entity, "/".join(str(k) for k in row[:key_len]),
+                    row[dept] if dept is not None else None, before, after))
+    return out
+
+
+def import_file(db: Database, actor: Actor, data: bytes, filename: str, *, dry_run: bool) -> ImportReport:
+    """Read, check and import (or only preview) one file: the command line's entry point."""
+    from .reader import read_workbook
+
+    enabled = {s.name for s in enabled_sheets(db.rows)}
+    parsed = read_workbook(data, filename, enabled)
+    if dry_run:
+        return preview_import(db, actor, parsed)
+    try:
+        return apply_import(db, actor, parsed)
+    except ImportFailed as err:
+        return err.report
+
+
+__all__ = ["ImportReport", "ImportFailed", "preview_import", "apply_import", "import_file", "Change", "Context",
+           "EsmError"]

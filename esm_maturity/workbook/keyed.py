@@ -1,0 +1,74 @@
+"""Helpers the sheet handlers share: valid unique keys, values with fallbacks, stored rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import ValidationError
+from .importer import Context
+from .reader import ParsedSheet, Row
+
+
+def label(ps: ParsedSheet, row: Row) -> str:
+    return row.sheet or ps.title
+
+
+def keyed(ctx: Context, ps: ParsedSheet, check=None):
+    """Rows with a valid, unique key: yields (row, key). Reports bad and duplicate keys."""
+    seen: dict[Any, int] = {}
+    names = ps.spec.key
+    auto = ps.spec.auto_key
+    checks = list((check or {}).items())
+    memo: dict = {}
+    for row in ps.rows:
+        values = row.values
+        failed = False
+        for name, fn in checks:
+            value = values.get(name)
+            if value is None:
+                continue
+            try:
+                result = memo[(name, value)]
+            except KeyError:
+                try:
+                    result = fn(value)
+                except ValidationError as err:
+                    result = err
+                memo[(name, value)] = result
+            if isinstance(result, ValidationError):
+                for p in result.problems:
+                    ctx.error(label(ps, row), row.excel_row, p.field, p.message)
+                failed = True
+            else:
+                values[name] = result
+        if failed:
+            continue
+        key = tuple([values.get(n) for n in names])
+        if auto and key[0] is None:
+            yield row, key
+            continue
+        first = seen.get(key)
+        if first is not None:
+            ctx.error(label(ps, row), row.excel_row, ", ".join(names),
+                      f"{'/'.join(str(k) for k in key)} appears twice (first on row {first}); keep one row")
+            continue
+        seen[key] = row.excel_row
+        yield row, key
+
+
+def get(row: Row, ps: ParsedSheet, name: str, old: tuple | None, index: int, default: Any = "",
+         blank: Any = None) -> Any:
+    """A column's value: from the sheet if it has the column, else what is stored, else the default."""
+    if name in ps.columns:
+        value = row.values.get(name)
+        if value is None or value == "":
+            return default if blank is None else blank
+        return value
+    return old[index] if old is not None else default
+
+
+def stored(ctx: Context, sql: str, key_len: int = 1) -> dict:
+    rows = ctx.fetch(sql, [])
+    if key_len == 1:
+        return {r[0]: tuple(r) for r in rows}
+    return {tuple(r[:key_len]): tuple(r) for r in rows}

@@ -1,0 +1,382 @@
+"""Read a workbook's bytes into typed rows plus a list of issues (sheet, row, column, message).
+
+The file is checked by safety.check_upload first; values are read with python-calamine
+(fast, no formulas evaluated). Every cell is parsed by its column's kind from the
+contract, so a bad cell becomes an issue on that row, never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import Quarter, ScoreValue, ValidationError, parse_level
+from . import contract as c
+from .safety import check_upload, refuse
+
+
+@dataclass(frozen=True)
+class Issue:
+    sheet: str
+    row: int | None        # as Excel numbers it (1 = the header row)
+    column: str | None
+    message: str
+    severity: str = "error"   # or "warning"
+
+    def __str__(self) -> str:
+        where = self.sheet + (f" row {self.row}" if self.row else "") + (f", {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Row:
+    excel_row: int
+    values: dict[str, Any]
+    sheet: str | None = None           # the sheet label for issues when rows come from several files
+
+
+@dataclass
+class ParsedSheet:
+    spec: c.Sheet
+    title: str                         # the sheet's name as written in the file
+    columns: set[str]                  # contract columns present
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class ParsedWorkbook:
+    filename: str
+    sha256: str
+    about: dict[str, str]
+    sheets: dict[str, ParsedSheet]     # contract sheet name -> rows
+    issues: list[Issue] = field(default_factory=list)
+    kind: str = c.FORMAT
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+
+# --- cells --------------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BOOLS = {"true": True, "yes": True, "1": True, "y": True, "false": False, "no": False, "0": False, "n": False}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, float) and math.isnan(value))
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def parse_text(value: Any, col: c.Column) -> str:
+    text = value.strip() if type(value) is str else ("" if _blank(value) else _as_text(value))
+    if len(text) > col.max_len:
+        raise ValueError(f"is too long ({len(text):,} characters; at most {col.max_len:,})")
+    return text
+
+
+def parse_key(value: Any, col: c.Column) -> str | None:
+    if type(value) is str:
+        text = value.strip()
+        return text or None
+    if _blank(value):
+        return None
+    if isinstance(value, bool) or isinstance(value, (dt.date, dt.timedelta)):
+        raise ValueError(f"{_as_text(value)} is not a key; type the key as text")
+    return _as_text(value)
+
+
+def parse_int(value: Any, col: c.Column) -> int | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value} is not a whole number")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        return int(value)
+    raise ValueError(f"{_as_text(value)!r} is not a whole number")
+
+
+def parse_bool(value: Any, col: c.Column) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if _blank(value):
+        return None
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    found = _BOOLS.get(str(value).strip().lower()) if isinstance(value, str) else None
+    if found is None:
+        raise ValueError(f"{_as_text(value)!r} is not TRUE or FALSE")
+    return found
+
+
+def parse_date(value: Any, col: c.Column) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if _blank(value):
+        return None
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value.strip()!r} is not a real date") from None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"{_as_text(value)} is a number, not a date; format the cell as a date or write "
+                         "YYYY-MM-DD")
+    raise ValueError(f"{_as_text(value)!r} is not a date; use a real Excel date or YYYY-MM-DD text "
+                     "(dates like 01/02/2025 are ambiguous)")
+
+
+def _domain(parse):
+    def wrapped(value: Any, col: c.Column):
+        try:
+            return parse(value, col.name)
+        except ValidationError as err:
+            raise ValueError("; ".join(p.message for p in err.problems)) from None
+    return wrapped
+
+
+def parse_quarter(value: Any, col: c.Column) -> str | None:
+    if _blank(value):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{_as_text(value)!r} is not a quarter; write it as text YYYY-Qn, for example 2025-Q3")
+    return str(_domain(lambda v, f: Quarter.parse(v))(value, col))
+
+
+def parse_choice(value: Any, col: c.Column) -> str | None:
+    if _blank(value):
+        return None
+    text = " ".join(_as_text(value).replace("_", " ").split()).casefold()
+    for choice in col.choices:
+        if choice.casefold() == text:
+            return choice
+    raise ValueError(f"{_as_text(value)!r} is not one of: " + ", ".join(col.choices))
+
+
+PARSERS = {
+    c.TEXT: parse_text, c.KEY: parse_key, c.INT: parse_int, c.BOOL: parse_bool, c.DATE: parse_date,
+    c.LEVEL: _domain(lambda v, f: parse_level(v, f)), c.SCORE: _domain(lambda v, f: ScoreValue.parse(v, f)),
+    c.QUARTER: parse_quarter, c.CHOICE: parse_choice,
+}
+
+
+# --- sheets ---------------------------------------------------------------------------------
+
+
+def read_workbook(data: bytes, filename: str = "workbook.xlsx", enabled: set[str] | None = None) -> ParsedWorkbook:
+    """Check, then read every known sheet. Raises UnsafeWorkbook for a file it will not open."""
+    info = check_upload(data, filename)
+    try:
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as err:  # calamine raises its own error types for damaged files
+        raise refuse(f"the workbook could not be read ({str(err)[:120]}); open it in Excel, save it as "
+                     "Excel Workbook (.xlsx) and upload it again") from None
+    parsed = ParsedWorkbook(filename, hashlib.sha256(data).hexdigest(), {}, {})
+    known = {c.normalise_name(s.name): s for s in c.SHEETS}
+    titles = {}
+    for title in book.sheet_names:
+        key = c.normalise_name(title)
+        if key in titles:
+            parsed.issues.append(Issue(title, None, None, f"two sheets are named {title!r} (ignoring case and "
+                                                          "spaces); rename or delete one"))
+            continue
+        titles[key] = title
+    about_title = titles.get(c.normalise_name(c.ABOUT))
+    if about_title is None:
+        raise refuse(
+            "this workbook has no About sheet, so it is not an ESM workbook; download the template or an export "
+            "from the Data page and copy your rows into it")
+    parsed.about = _read_about(_cells(book, about_title), about_title, parsed.issues)
+    fmt = parsed.about.get("format", "")
+    parsed.kind = fmt
+    if fmt not in (c.FORMAT, c.FORM_FORMAT) or parsed.about.get("format_version") != c.FORMAT_VERSION:
+        raise refuse(f"the About sheet says format {fmt!r} version {parsed.about.get('format_version', '')!r}; "
+                     f"this app reads {c.FORMAT!r} (or {c.FORM_FORMAT!r}) version {c.FORMAT_VERSION}. "
+                     "Start from the template on the Data page")
+    if fmt == c.FORM_FORMAT:
+        form_title = titles.get(c.normalise_name(c.FORM_SHEET))
+        if form_title is None:
+            raise refuse(f"this self-assessment form has no {c.FORM_SHEET!r} sheet; download a new form")
+        spec = c.Sheet(c.FORM_SHEET, c.FORM_COLUMNS, ("dimension_id",), "scores")
+        parsed.sheets[c.FORM_SHEET] = _read_sheet(book, form_title, spec, info, parsed.issues)
+        return parsed
+    for key, title in titles.items():
+        if key == c.normalise_name(c.ABOUT):
+            continue
+        spec = known.get(key)
+        if spec is None:
+            parsed.issues.append(Issue(title, None, None, "is not a sheet of the ESM workbook; it was ignored",
+                                       "warning"))
+        elif enabled is not None and spec.name not in enabled:
+            parsed.issues.append(Issue(title, None, None, "this version of the app does not store this sheet yet; "
+                                                          "it was ignored", "warning"))
+        else:
+            parsed.sheets[spec.name] = _read_sheet(book, title, spec, info, parsed.issues)
+    return parsed
+
+
+def _cells(book, title: str) -> tuple[list[list[Any]], Any]:
+    sheet = book.get_sheet_by_name(title)
+    return sheet.to_python(skip_empty_area=False), sheet
+
+
+def _read_about(cells_and_sheet, title: str, issues: list[Issue]) -> dict[str, str]:
+    cells, _ = cells_and_sheet
+    about = {}
+    for row in cells[1:]:
+        if len(row) >= 2 and not _blank(row[0]):
+            about[_as_text(row[0]).casefold()] = "" if _blank(row[1]) else _as_text(row[1])
+    return about
+
+
+def _read_sheet(book, title: str, spec: c.Sheet, info, issues: list[Issue]) -> ParsedSheet:
+    cells, sheet = _cells(book, title)
+    out = ParsedSheet(spec, title, set())
+    header_index = next((i for i, row in enumerate(cells) if any(not _blank(v) for v in row)), None)
+    if header_index is None:
+        issues.append(Issue(title, None, None, "the sheet is empty; it was ignored", "warning"))
+        return out
+    by_name = {c.normalise_name(col.name): col for col in spec.columns}
+    positions: list[tuple[int, c.Column]] = []
+    seen: dict[str, int] = {}
+    for index, header in enumerate(cells[header_index]):
+        if _blank(header):
+            continue
+        col = by_name.get(c.normalise_name(_as_text(header)))
+        if col is None:
+            issues.append(Issue(title, header_index + 1, _as_text(header),
+                                "is not a column of this sheet; it was ignored", "warning"))
+        elif col.name in seen:
+            issues.append(Issue(title, header_index + 1, col.name, "the column appears twice; delete one"))
+        else:
+            seen[col.name] = index
+            positions.append((index, col))
+    out.columns = set(seen)
+    missing = [col.name for col in spec.columns if col.required and col.name not in seen]
+    if missing:
+        issues.append(Issue(title, header_index + 1, ", ".join(missing),
+                            "required column missing; add it to the header row (see the template)"))
+        return out
+    _report_merged(sheet, title, header_index, positions, issues)
+    formula_rows = {}
+    for row_no, col_no in info.formula_cells.get(title, []):
+        formula_rows.setdefault(row_no, []).append(col_no)
+    body = cells[header_index + 1:]
+    del cells
+    parsed_columns = [_parse_column([r[i] if i < len(r) else None for r in body], col, title, header_index, issues)
+                      for i, col in positions]
+    names = [col.name for _, col in positions]
+    required = [j for j, (_, col) in enumerate(positions) if col.required]
+    bad_rows = {i.row for i in issues if i.sheet == title and i.row and i.severity == "error"}
+    formula_columns = {col.name: i + 1 for i, col in positions}
+    for offset, raw in enumerate(body):
+        excel_row = header_index + 2 + offset
+        if excel_row in formula_rows:
+            bad = [n for n in names if formula_columns[n] in formula_rows[excel_row]]
+            for name in bad:
+                issues.append(Issue(title, excel_row, name, "is a formula without a saved value; open the file in "
+                                    "Excel, let it calculate and save, or type the value"))
+            if bad:
+                continue
+        if raw.count("") + raw.count(None) == len(raw):
+            continue
+        values = [column[offset] for column in parsed_columns]
+        if all(v is None or v == "" for v in values):
+            continue
+        if excel_row in bad_rows:
+            continue
+        missing = [names[j] for j in required if values[j] is None or values[j] == ""]
+        for name in missing:
+            issues.append(Issue(title, excel_row, name, "is required"))
+        if not missing:
+            out.rows.append(Row(excel_row, dict(zip(names, values))))
+    return out
+
+
+_FAILED = object()
+
+
+def _parse_column(values: list, col: c.Column, title: str, header_index: int, issues: list[Issue]) -> list:
+    """Parse one column's cells. Values repeat a lot (quarters, keys, levels), so results are memoised."""
+    parse = PARSERS[col.kind]
+    if col.kind == c.TEXT:
+        out = [v.strip() if v.__class__ is str else v for v in values]
+        limit = col.max_len
+        for i, v in enumerate(out):
+            if v.__class__ is not str or len(v) > limit:
+                out[i] = _parse_one(parse, values[i], col, title, header_index + 2 + i, issues)
+        return out
+    memo: dict = {}
+    out = []
+    append = out.append
+    for i, v in enumerate(values):
+        key = (v.__class__, v)
+        try:
+            result = memo[key]
+        except KeyError:
+            try:
+                result = parse(v, col)
+            except ValueError as err:
+                result = (_FAILED, str(err))
+            except TypeError:  # unhashable: never from calamine, but be safe
+                result = (_FAILED, "cannot be read")
+            memo[key] = result
+        if result.__class__ is tuple and len(result) == 2 and result[0] is _FAILED:
+            issues.append(Issue(title, header_index + 2 + i, col.name, result[1]))
+            result = _FAILED
+        append(result)
+    return out
+
+
+def _parse_one(parse, value, col: c.Column, title: str, excel_row: int, issues: list[Issue]):
+    try:
+        return parse(value, col)
+    except ValueError as err:
+        issues.append(Issue(title, excel_row, col.name, str(err)))
+        return _FAILED
+
+
+def _report_merged(sheet, title: str, header_index: int, positions, issues: list[Issue]) -> None:
+    names = {index: col.name for index, col in positions}
+    for (r0, c0), (r1, c1) in getattr(sheet, "merged_cell_ranges", None) or []:
+        if r1 <= header_index:
+            continue
+        column = next((names[i] for i in range(c0, c1 + 1) if i in names), None)
+        ref = f"{_letters(c0)}{r0 + 1}:{_letters(c1)}{r1 + 1}"
+        issues.append(Issue(title, r0 + 1, column, f"cells {ref} are merged; unmerge them and fill in every cell"))
+
+
+def _letters(index: int) -> str:
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out

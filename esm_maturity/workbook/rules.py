@@ -1,0 +1,264 @@
+"""One handler per sheet: check each row against the domain's rules and sort it into a Change.
+
+Handlers run in order (departments before scores, check-ins before actions) and share
+lookups through ctx.state, so a row may refer to a key that exists only in the workbook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import (LEVELS, Quarter, ValidationError, check_department_id, check_dimension_id)
+from . import contract as c
+from .importer import Change, Context
+from .keyed import get as _get, keyed as _keyed, label as _label, stored as _stored
+from .reader import ParsedSheet, ParsedWorkbook, Row
+from .rules_ci import actions, backlog, checkins
+
+
+# --- departments, dimensions, levels ------------------------------------------------------------------
+
+
+def departments(ctx: Context, wb: ParsedWorkbook) -> None:
+    stored = _stored(ctx, "SELECT department_id, name, sponsor, champion, active FROM departments")
+    ctx.state["departments"] = set(stored)
+    ps = wb.sheets.get(c.DEPARTMENTS.name)
+    if ps is None:
+        return
+    folded = {k.casefold(): k for k in stored}
+    change = Change(ps.title, "departments", ("department_id", "name", "sponsor", "champion", "active"), 1,
+                    "department", versioned=True, dept_index=0, admin_only=True)
+    for row, (key,) in _keyed(ctx, ps, {"department_id": check_department_id}):
+        old = stored.get(key)
+        if old is None and key.casefold() in folded:
+            ctx.error(_label(ps, row), row.excel_row, "department_id",
+                      f"the key {folded[key.casefold()]!r} is already taken (keys ignore case); use that spelling")
+            continue
+        change.add((key, row.values["name"], _get(row, ps, "sponsor", old, 2), _get(row, ps, "champion", old, 3),
+                    _get(row, ps, "active", old, 4, True)), old)
+        ctx.state["departments"].add(key)
+    ctx.changes.append(change)
+
+
+def dimensions(ctx: Context, wb: ParsedWorkbook) -> None:
+    stored = _stored(ctx, "SELECT dimension_id, name, description, position, active FROM dimensions")
+    ctx.state["dimensions"] = set(stored)
+    ctx.state["new_dimensions"] = {}
+    ps = wb.sheets.get(c.DIMENSIONS.name)
+    if ps is None:
+        return
+    change = Change(ps.title, "dimensions", ("dimension_id", "name", "description", "position", "active"), 1,
+                    "dimension", versioned=True, admin_only=True)
+    next_position = max((r[3] for r in stored.values()), default=0)
+    for row, (key,) in _keyed(ctx, ps, {"dimension_id": check_dimension_id}):
+        old = stored.get(key)
+        position = _get(row, ps, "position", old, 3, None)
+        if position is None:
+            next_position += 1
+            position = next_position
+        change.add((key, row.values["name"], _get(row, ps, "description", old, 2), position,
+                    _get(row, ps, "active", old, 4, True)), old)
+        if old is None:
+            ctx.state["new_dimensions"][key] = (_label(ps, row), row.excel_row)
+        ctx.state["dimensions"].add(key)
+    ctx.changes.append(change)
+
+
+def levels(ctx: Context, wb: ParsedWorkbook) -> None:
+    ps = wb.sheets.get(c.LEVELS.name)
+    rubric_count: dict[str, int] = {}
+    if ps is not None:
+        stored = _stored(ctx, "SELECT dimension_id, level, description FROM rubric", 2)
+        names_stored = {r[0]: r[1] for r in ctx.fetch("SELECT level, name FROM levels", [])}
+        rubric = Change(ps.title, "rubric", ("dimension_id", "level", "description"), 2, "rubric",
+                        admin_only=True)
+        names: dict[int, tuple[str, int]] = {}
+        for row, (dim, level) in _keyed(ctx, ps, {"dimension_id": check_dimension_id}):
+            if dim not in ctx.state["dimensions"]:
+                ctx.error(_label(ps, row), row.excel_row, "dimension_id",
+                          f"there is no dimension {dim!r} in the Dimensions sheet or the app")
+                continue
+            name = row.values.get("name") if "name" in ps.columns else None
+            if name:
+                if level in names and names[level][0] != name:
+                    ctx.error(_label(ps, row), row.excel_row, "name",
+                              f"level {level} is called {names[level][0]!r} on row {names[level][1]}; level names "
+                              "are shared by every dimension, so use one name")
+                    continue
+                names.setdefault(level, (name, row.excel_row))
+            rubric.add((dim, level, row.values["description"]), stored.get((dim, level)))
+            rubric_count[dim] = rubric_count.get(dim, 0) + 1
+        level_change = Change(ps.title, "levels", ("level", "name"), 1, "level", admin_only=True)
+        for level, (name, _) in sorted(names.items()):
+            old = names_stored.get(level)
+            level_change.add((level, name), None if old is None else (level, old))
+        missing = [lvl for lvl in LEVELS if lvl not in names_stored and lvl not in names]
+        if missing and (names or rubric.new):
+            ctx.error(ps.title, None, "name", "name every level (" + ", ".join(map(str, missing)) +
+                      "): this database has no level names yet")
+        ctx.changes += [level_change, rubric]
+    for dim, (sheet, excel_row) in ctx.state.get("new_dimensions", {}).items():
+        if rubric_count.get(dim, 0) != len(LEVELS):
+            ctx.error(sheet, excel_row, "dimension_id", f"the new dimension {dim!r} needs five rows in the Levels "
+                                                        "sheet, one rubric line per level")
+
+
+# --- assessments and scores ---------------------------------------------------------------------------------
+
+
+def assessments(ctx: Context, wb: ParsedWorkbook) -> None:
+    stored = _stored(ctx, "SELECT quarter, department_id, status, submitted_by, submitted_on FROM assessments", 2)
+    ctx.state["assessments_stored"] = stored
+    final = {k: v[2] for k, v in stored.items()}
+    ctx.state["assessment_status"] = final
+    ps = wb.sheets.get(c.ASSESSMENTS.name)
+    change = Change(ps.title if ps else c.ASSESSMENTS.name, "assessments",
+                    ("quarter", "department_id", "status", "submitted_by", "submitted_on"), 2, "assessment",
+                    versioned=True, extra={"updated_at": ctx.now}, dept_index=1)
+    ctx.state["assessment_change"] = change
+    ctx.changes.append(change)
+    ctx.state["submitting"] = []
+    if ps is None:
+        return
+    for row, key in _keyed(ctx, ps, {"department_id": check_department_id}):
+        old = stored.get(key)
+        label = _label(ps, row)
+        if key[1] not in ctx.state["departments"]:
+            ctx.error(label, row.excel_row, "department_id",
+                      f"there is no department {key[1]!r} in the Departments sheet or the app")
+            continue
+        status = row.values["status"]
+        by = _get(row, ps, "submitted_by", old, 3, None)
+        on = _get(row, ps, "submitted_on", old, 4, None)
+        if status == "submitted" and (old is None or old[2] != "submitted"):
+            by, on = by or ctx.actor.name, on or ctx.today
+        if status == "draft":
+            by, on = None, None
+        new = (key[0], key[1], status, by, on)
+        if old is not None and old[2] == "submitted" and new != old:
+            ctx.error(label, row.excel_row, "status", f"the {key[0]} assessment of {key[1]} is submitted and locked; "
+                                                      "reopen it in the app first, then import again")
+            continue
+        if change.add(new, old) != "unchanged" and status == "submitted" and old is not None:
+            ctx.state["submitting"].append((key, label, row.excel_row))
+        final[key] = status
+
+
+def scores(ctx: Context, wb: ParsedWorkbook) -> None:
+    ps = wb.sheets.get(c.SCORES.name)
+    if ps is None:
+        return _check_submissions(ctx, {})
+    stored = _stored(ctx, "SELECT quarter, department_id, dimension_id, score, na, target, evidence, assessed_by, "
+                          "assessed_on FROM scores", 3)
+    status = ctx.state["assessment_status"]
+    depts, dims = ctx.state["departments"], ctx.state["dimensions"]
+    change = Change(ps.title, "scores", ("quarter", "department_id", "dimension_id", "score", "na", "target",
+                                         "evidence", "assessed_by", "assessed_on"), 3, "score", dept_index=1)
+    has_by, has_on = "assessed_by" in ps.columns, "assessed_on" in ps.columns
+    has = {name: name in ps.columns for name in ("score", "target", "evidence")}
+    written: list[tuple[Row, tuple, tuple | None]] = []
+    final_scores = {k: (v[3], v[4]) for k, v in stored.items()}
+    actor, today = ctx.actor.name, ctx.today
+    for row, key in _keyed(ctx, ps, {"department_id": check_department_id}):
+        quarter, dept, dim = key
+        label = _label(ps, row)
+        if dept not in depts:
+            ctx.error(label, row.excel_row, "department_id",
+                      f"there is no department {dept!r} in the Departments sheet or the app")
+            continue
+        if dim not in dims:
+            ctx.error(label, row.excel_row, "dimension_id",
+                      f"there is no dimension {dim!r} in the Dimensions sheet or the app")
+            continue
+        old = stored.get(key)
+        v = row.values
+        if has["score"]:
+            sv = v.get("score")
+            score, na = (sv.level, sv.na) if sv is not None else (None, False)
+        else:
+            score, na = (old[3], old[4]) if old else (None, False)
+        target = v.get("target") if has["target"] else (old[5] if old else None)
+        evidence = (v.get("evidence") or "") if has["evidence"] else (old[6] if old else "")
+        if old is None and score is None and not na and target is None and not evidence:
+            continue  # nothing to record: not assessed
+        by = (v.get("assessed_by") or None) if has_by else (old[7] if old else None)
+        on = v.get("assessed_on") if has_on else (old[8] if old else None)
+        new = (quarter, dept, dim, score, na, target, evidence, by, on)
+        if old is not None and new[:7] == old[:7] and not (has_by or has_on):
+            new = old
+        elif not has_by or not has_on:
+            new = (*new[:7], by if has_by else actor, on if has_on else today)
+        if old == new:
+            change.unchanged += 1
+            continue
+        if status.get((quarter, dept)) == "submitted" and (quarter, dept) in ctx.state["assessments_stored"] and \
+                ctx.state["assessments_stored"][(quarter, dept)][2] == "submitted":
+            ctx.error(label, row.excel_row, "score", f"the {quarter} assessment of {dept} is submitted and locked; "
+                                                     "reopen it in the app first, then import again")
+            continue
+        change.add(new, old)
+        final_scores[key] = (score, na)
+        written.append((row, new, old))
+    _evidence_rule(ctx, ps, written, final_scores)
+    _create_missing_assessments(ctx, change)
+    ctx.changes.append(change)
+    _check_submissions(ctx, final_scores)
+
+
+def _evidence_rule(ctx: Context, ps: ParsedSheet, written, final_scores) -> None:
+    """A score that differs from last quarter's needs evidence (as on the self-assessment page)."""
+    previous_quarter: dict[str, str] = {}
+    for row, new, _ in written:
+        quarter, dept, dim, score, na, _, evidence = new[:7]
+        if (score is None and not na) or evidence:
+            continue
+        if quarter not in previous_quarter:
+            previous_quarter[quarter] = str(Quarter.parse(quarter).previous())
+        last = final_scores.get((previous_quarter[quarter], dept, dim))
+        if last is None or (last[0] is None and not last[1]) or last == (score, na):
+            continue
+        was = "N/A" if last[1] else last[0]
+        now = "N/A" if na else score
+        ctx.error(_label(ps, row), row.excel_row, "evidence",
+                  f"the score changed from {was} last quarter to {now}: add evidence that explains why")
+
+
+def _create_missing_assessments(ctx: Context, change: Change) -> None:
+    status = ctx.state["assessment_status"]
+    assessments = ctx.state["assessment_change"]
+    for quarter, dept, *_ in [*change.new, *(row for _, row in change.changed)]:
+        if (quarter, dept) not in status:
+            status[(quarter, dept)] = "draft"
+            assessments.new.append((quarter, dept, "draft", None, None))
+
+
+def _check_submissions(ctx: Context, final_scores) -> None:
+    """An assessment moved from draft to submitted needs every active dimension scored or N/A."""
+    if not ctx.state.get("submitting"):
+        return
+    active = {r[0] for r in ctx.fetch("SELECT dimension_id FROM dimensions WHERE active", [])}
+    scored: dict[tuple, set] = {}
+    for (quarter, dept, dim), (score, na) in final_scores.items():
+        if score is not None or na:
+            scored.setdefault((quarter, dept), set()).add(dim)
+    for key, label, excel_row in ctx.state["submitting"]:
+        missing = sorted(active - scored.get(key, set()))
+        if missing:
+            ctx.error(label, excel_row, "status", f"score every dimension (or mark it N/A) before submitting; "
+                                                  f"missing: {', '.join(missing)}")
+
+
+HANDLERS = [departments, dimensions, levels, assessments, scores, backlog, checkins, actions]
+
+
+def combine(parsed: ParsedWorkbook | list[ParsedWorkbook]) -> ParsedWorkbook:
+    """One workbook, or several returned self-assessment forms merged into one Scores sheet."""
+    from .forms import forms_to_workbook
+
+    items = parsed if isinstance(parsed, list) else [parsed]
+    if len(items) == 1 and items[0].kind == c.FORMAT:
+        return items[0]
+    if any(p.kind != c.FORM_FORMAT for p in items):
+        raise ValidationError("upload either one ESM workbook or one or more self-assessment forms, not a mix",
+                              "file")
+    return forms_to_workbook(items)

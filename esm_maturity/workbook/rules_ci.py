@@ -1,0 +1,181 @@
+"""Sheet handlers for continual improvement: Backlog, Check-ins and Actions.
+
+The rules are the app's own (esm_maturity.backlog gates, esm_maturity.checkins_model keys
+and dates). A row with a blank key is a new record; its key is assigned when written.
+"""
+
+from __future__ import annotations
+
+from ..db import Tx
+from ..models import ValidationError, check_department_id
+from . import contract as c
+from .importer import Change, Context
+from .keyed import get, keyed, label, stored
+from .reader import ParsedWorkbook
+
+BACKLOG_COLUMNS = ("item_id", "title", "description", "department_id", "dimension_id", "status", "status_reason",
+                   "owner", "value", "effort", "raised_on", "due_on", "closed_on", "outcome", "lessons")
+CHECKIN_COLUMNS = ("checkin_id", "held_on", "department_id", "kind", "facilitator", "attendees", "notes",
+                   "decisions", "wins", "next_on")
+ACTION_COLUMNS = ("action_id", "checkin_id", "text", "owner", "due_on", "status", "item_id", "closed_on")
+FINAL = ("closed", "rejected", "withdrawn")
+
+
+def _check_item_id(value):
+    from ..backlog import clean_fields
+
+    return clean_fields({"item_id": value}, {"item_id"})["item_id"]
+
+
+def backlog(ctx: Context, wb: ParsedWorkbook) -> None:
+    if c.BACKLOG.name not in ctx.enabled:
+        return
+    rows = stored(ctx, f"SELECT {', '.join(BACKLOG_COLUMNS)} FROM backlog_items")
+    ctx.state["items"] = set(rows)
+    ps = wb.sheets.get(c.BACKLOG.name)
+    if ps is None:
+        return
+    from ..backlog import check_gates
+
+    change = Change(ps.title, "backlog_items", BACKLOG_COLUMNS, 1, "backlog_item", versioned=True,
+                    extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now, "raised_by": ctx.actor.name},
+                    dept_index=3, allocate=_allocate_items, after_write=_status_history)
+    for row, (key,) in keyed(ctx, ps, {"item_id": _check_item_id}):
+        old = rows.get(key) if key else None
+        where = label(ps, row)
+        v = row.values
+        problems = []
+        if v["department_id"] not in ctx.state["departments"]:
+            problems.append(("department_id", f"there is no department {v['department_id']!r} in the Departments "
+                                              "sheet or the app"))
+        dim = get(row, ps, "dimension_id", old, 4, None)
+        if dim is not None and dim not in ctx.state["dimensions"]:
+            problems.append(("dimension_id", f"there is no dimension {dim!r} in the Dimensions sheet or the app"))
+        status = v["status"]
+        closed_on = get(row, ps, "closed_on", old, 12, None)
+        if status in FINAL and closed_on is None:
+            closed_on = old[12] if old is not None and old[12] else ctx.today
+        item = (key, v["title"], get(row, ps, "description", old, 2), v["department_id"], dim, status,
+                get(row, ps, "status_reason", old, 6), get(row, ps, "owner", old, 7), get(row, ps, "value", old, 8, None),
+                get(row, ps, "effort", old, 9, None), get(row, ps, "raised_on", old, 10, ctx.today),
+                get(row, ps, "due_on", old, 11, None), closed_on, get(row, ps, "outcome", old, 13),
+                get(row, ps, "lessons", old, 14))
+        if item != old:
+            try:
+                check_gates(dict(zip(BACKLOG_COLUMNS, item)), moved=old is None or old[5] != status)
+            except ValidationError as err:
+                problems += [(p.field, p.message) for p in err.problems]
+        if problems:
+            for column, message in problems:
+                ctx.error(where, row.excel_row, column, message)
+            continue
+        change.add(item, old)
+        if key:
+            ctx.state["items"].add(key)
+    ctx.changes.append(change)
+
+
+def _allocate_items(tx: Tx, count: int) -> list[str]:
+    from ..backlog import item_key
+
+    numbers = [r[0] for r in tx.execute("SELECT nextval('backlog_seq') FROM generate_series(1, $1)", [count])]
+    keys = [item_key(n) for n in numbers]
+    taken = {r[0] for r in tx.execute("SELECT item_id FROM backlog_items WHERE item_id = ANY($1)", [keys])}
+    if not taken:
+        return keys
+    highest = max((int(k[3:]) for (k,) in tx.execute("SELECT item_id FROM backlog_items WHERE item_id LIKE 'CI-%'")
+                   if k[3:].isdigit()), default=0)
+    if highest > max(numbers):
+        tx.execute("SELECT max(nextval('backlog_seq')) FROM generate_series(1, $1)", [highest - max(numbers)])
+    return _allocate_items(tx, count)
+
+
+def _status_history(tx: Tx, change: Change) -> None:
+    rows = [(r[0], r[5], tx.now, tx.actor.name) for r in change.new]
+    rows += [(r[0], r[5], tx.now, tx.actor.name) for old, r in change.changed if old[5] != r[5]]
+    tx.insert_rows("backlog_status_history", ["item_id", "status", "changed_at", "actor"], rows)
+
+
+def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
+    if c.CHECKINS.name not in ctx.enabled:
+        return
+    rows = stored(ctx, f"SELECT {', '.join(CHECKIN_COLUMNS)} FROM checkins")
+    ctx.state["checkins"] = {k: r[1] for k, r in rows.items()}
+    ps = wb.sheets.get(c.CHECKINS.name)
+    if ps is None:
+        return
+    from ..checkins_model import allocate_keys
+
+    change = Change(ps.title, "checkins", CHECKIN_COLUMNS, 1, "checkin", versioned=True,
+                    extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now}, dept_index=2,
+                    allocate=lambda tx, n: allocate_keys(tx, "checkin", n))
+    for row, (key,) in keyed(ctx, ps, {"department_id": check_department_id}):
+        old = rows.get(key) if key else None
+        where = label(ps, row)
+        v = row.values
+        held_on = v["held_on"]
+        dept = get(row, ps, "department_id", old, 2, None)
+        kind = get(row, ps, "kind", old, 3, "department")
+        next_on = get(row, ps, "next_on", old, 9, None)
+        problems = []
+        if dept is not None and dept not in ctx.state["departments"]:
+            problems.append(("department_id", f"there is no department {dept!r} in the Departments sheet or the app"))
+        if kind == "department" and dept is None:
+            problems.append(("department_id", "a department check-in needs a department; fill it in, or make the "
+                                              "kind steering or sponsor review"))
+        if next_on is not None and next_on < held_on:
+            problems.append(("next_on", f"{next_on} is before the check-in was held ({held_on}); pick a later date "
+                                        "or leave it blank"))
+        attendees = get(row, ps, "attendees", old, 5)
+        attendees = ", ".join(n.strip() for n in attendees.split(",") if n.strip())
+        if problems:
+            for column, message in problems:
+                ctx.error(where, row.excel_row, column, message)
+            continue
+        change.add((key, held_on, dept, kind, get(row, ps, "facilitator", old, 4), attendees,
+                    get(row, ps, "notes", old, 6), get(row, ps, "decisions", old, 7), get(row, ps, "wins", old, 8),
+                    next_on), old)
+        if key:
+            ctx.state["checkins"][key] = held_on
+    ctx.changes.append(change)
+
+
+def actions(ctx: Context, wb: ParsedWorkbook) -> None:
+    ps = wb.sheets.get(c.ACTIONS.name)
+    if ps is None or c.ACTIONS.name not in ctx.enabled:
+        return
+    from ..checkins_model import allocate_keys
+
+    rows = stored(ctx, f"SELECT {', '.join(ACTION_COLUMNS)} FROM actions")
+    held = ctx.state.get("checkins", {})
+    items = ctx.state.get("items", set())
+    change = Change(ps.title, "actions", ACTION_COLUMNS, 1, "action", versioned=True,
+                    extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now},
+                    allocate=lambda tx, n: allocate_keys(tx, "action", n))
+    for row, (key,) in keyed(ctx, ps):
+        old = rows.get(key) if key else None
+        v = row.values
+        problems = []
+        if v["checkin_id"] not in held:
+            problems.append(("checkin_id", f"there is no check-in {v['checkin_id']!r} in the Check-ins sheet or "
+                                           "the app"))
+        if len(v["text"]) > 500:
+            problems.append(("text", f"is too long ({len(v['text'])} characters; at most 500)"))
+        due_on = get(row, ps, "due_on", old, 4, None)
+        if due_on and held.get(v["checkin_id"]) and due_on < held[v["checkin_id"]]:
+            problems.append(("due_on", f"{due_on} is before the check-in ({held[v['checkin_id']]}); pick a later "
+                                       "date"))
+        item = get(row, ps, "item_id", old, 6, None)
+        if item is not None and item not in items:
+            problems.append(("item_id", f"there is no backlog item {item!r} in the Backlog sheet or the app"))
+        if problems:
+            for column, message in problems:
+                ctx.error(label(ps, row), row.excel_row, column, message)
+            continue
+        status = v["status"]
+        closed_on = None
+        if status != "open":
+            closed_on = old[7] if old is not None and old[5] == status and old[7] else ctx.today
+        change.add((key, v["checkin_id"], v["text"], get(row, ps, "owner", old, 3), due_on, status, item, closed_on),
+                   old)
+    ctx.changes.append(change)

@@ -1,0 +1,52 @@
+"""What the database holds, in the contract's columns: which sheets exist, rows to export."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from . import contract as c
+
+Fetch = Callable[[str, Sequence[Any]], list[tuple]]
+
+# One query per sheet: the contract's columns in the contract's order (plus `na` for Scores).
+EXPORT_SQL = {
+    c.DEPARTMENTS.name: "SELECT department_id, name, sponsor, champion, active FROM departments ORDER BY department_id",
+    c.DIMENSIONS.name: "SELECT dimension_id, name, description, position, active FROM dimensions "
+                       "ORDER BY position, dimension_id",
+    c.LEVELS.name: "SELECT r.dimension_id, r.level, l.name, r.description FROM rubric r "
+                   "LEFT JOIN levels l ON l.level = r.level ORDER BY r.dimension_id, r.level",
+    c.ASSESSMENTS.name: "SELECT quarter, department_id, status, submitted_by, submitted_on FROM assessments "
+                        "ORDER BY quarter, department_id",
+    c.SCORES.name: "SELECT quarter, department_id, dimension_id, score, target, evidence, assessed_by, assessed_on, "
+                   "na FROM scores ORDER BY quarter, department_id, dimension_id",
+    c.BACKLOG.name: "SELECT item_id, title, description, department_id, dimension_id, status, status_reason, owner, "
+                    "value, effort, raised_on, due_on, closed_on, outcome, lessons FROM backlog_items "
+                    "ORDER BY item_id",
+    c.CHECKINS.name: "SELECT checkin_id, held_on, department_id, kind, facilitator, attendees, notes, decisions, "
+                     "wins, next_on FROM checkins ORDER BY checkin_id",
+    c.ACTIONS.name: "SELECT action_id, checkin_id, text, owner, due_on, status, item_id FROM actions "
+                    "ORDER BY action_id",
+}
+
+
+def existing_tables(fetch: Fetch) -> set[str]:
+    return {r[0] for r in fetch("SELECT table_name FROM information_schema.tables", [])}
+
+
+def enabled_sheets(fetch: Fetch) -> list[c.Sheet]:
+    """The contract sheets whose tables exist in this database (Backlog etc. arrive with their features)."""
+    tables = existing_tables(fetch)
+    return [s for s in c.SHEETS if s.table in tables]
+
+
+def export_rows(fetch: Fetch, sheet: c.Sheet) -> list[tuple]:
+    rows = fetch(EXPORT_SQL[sheet.name], [])
+    if sheet is c.SCORES:
+        return [(q, d, dim, c.SCORE_CHOICES[-1] if na else score, target, evidence, by, on)
+                for q, d, dim, score, target, evidence, by, on, na in rows]
+    return rows
+
+
+def model_version(fetch: Fetch) -> str:
+    rows = fetch("SELECT value FROM model_info WHERE key = 'version'", [])
+    return str(rows[0][0]) if rows else ""
