@@ -82,7 +82,7 @@ def heatmap(frame: pd.DataFrame, *, large_text: bool = False) -> alt.Chart:
     return chart.properties(height=alt.Step(step), width="container")
 
 
-def department_trend(frame: pd.DataFrame, *, title: str = "") -> alt.Chart:
+def department_trend(frame: pd.DataFrame, *, title: str = "", height: int = 280) -> alt.Chart:
     """The department's overall level per quarter with its target and the organisation's mean.
 
     Quarters without a submitted assessment are nulls: Vega-Lite breaks the line there.
@@ -101,10 +101,10 @@ def department_trend(frame: pd.DataFrame, *, title: str = "") -> alt.Chart:
                                   legend=None),
         tooltip=[alt.Tooltip("quarter:O"), alt.Tooltip("series:N"), alt.Tooltip("level:Q", format=".2f"),
                  alt.Tooltip("scored:Q", title="dimensions scored")])
-    return chart.properties(height=280, width="container", title=title)
+    return chart.properties(height=height, width="container", title=title)
 
 
-def dimension_multiples(frame: pd.DataFrame, columns: int = 3) -> alt.Chart:
+def dimension_multiples(frame: pd.DataFrame, columns: int = 3, width: int = 280) -> alt.Chart:
     """Small multiples: one panel per dimension with the level and (dashed) the target per quarter."""
     data = _floats(frame, "score", "target")
     long = data.melt(id_vars=["quarter", "dimension", "position"], value_vars=["score", "target"],
@@ -120,7 +120,7 @@ def dimension_multiples(frame: pd.DataFrame, columns: int = 3) -> alt.Chart:
                                   legend=None),
         tooltip=[alt.Tooltip("dimension:N"), alt.Tooltip("quarter:O"), alt.Tooltip("series:N"),
                  alt.Tooltip("level:Q")],
-    ).properties(width=220, height=120).facet(
+    ).properties(width=width, height=round(width * 0.5)).facet(
         facet=alt.Facet("dimension:N", sort=order, title=None, header=alt.Header(labelFontWeight="bold",
                                                                                 labelLimit=220)),
         columns=columns)
@@ -135,7 +135,8 @@ def department_gaps(frame: pd.DataFrame) -> alt.Chart:
         x=alt.X("score:Q", scale=LEVEL_SCALE, title="Level (bar) and target (tick)"),
         tooltip=[alt.Tooltip("dimension:N"), alt.Tooltip("score:Q", title="level"), alt.Tooltip("target:Q"),
                  alt.Tooltip("gap:Q", title="gap to target")])
-    ticks = base.mark_tick(color=PALETTE["target"], thickness=3, size=22).encode(x="target:Q")
+    ticks = base.mark_tick(color=PALETTE["target"], thickness=4, size=24).encode(
+        x="target:Q", tooltip=[alt.Tooltip("dimension:N"), alt.Tooltip("target:Q")])
     return (bars + ticks).properties(height=alt.Step(28), width="container")
 
 

@@ -89,23 +89,24 @@ try:
         target = now["target"].iloc[0] if len(now) else None
         known = lambda x: x is not None and not (isinstance(x, float) and math.isnan(x))  # noqa: E731
         metric = st.columns(3)
+        change = level - previous if known(level) and known(previous) else None
         metric[0].metric(f"Overall level, {quarter}", f"{level:.2f}" if known(level) else "not submitted",
-                         delta=f"{level - previous:+.2f} since {quarter.previous()}"
-                         if known(level) and known(previous) else None)
+                         delta=None if change is None else f"{change:+.2f} since {quarter.previous()}",
+                         delta_color="off" if change is not None and abs(change) < 0.005 else "normal")
         metric[1].metric("Target", f"{target:.2f}" if known(target) else "–")
         metric[2].metric("Gap to target", f"{target - level:.2f}" if known(level) and known(target) else "–")
         if trend["overall"].notna().any():
-            show_chart(style(charts.department_trend(trend)), "trend_overall", f"{label(department)} trend",
+            show_chart(style(charts.department_trend(trend, height=400 if meeting else 280)), "trend_overall", f"{label(department)} trend",
                        downloads=not meeting)
             st.caption("Solid: the department's overall level. Dashed: its target. Dotted: the organisation's "
                        "mean. A break in the line is a quarter without a submitted assessment.")
             multiples = trends.dimension_trends(db, department, f)
-            show_chart(style(charts.dimension_multiples(multiples, columns=3)), "trend_dimensions",
+            show_chart(style(charts.dimension_multiples(multiples, columns=3, width=380 if meeting else 280)), "trend_dimensions",
                        f"{label(department)} dimensions", downloads=not meeting)
         else:
             st.info(f"{esc(label(department))} has no submitted assessment between {f.first} and {f.last}.")
         if not meeting and not hidden:
-            st.page_link("pages/assessment.py", label=f"Open {label(department)}'s self-assessment for {quarter}",
+            st.page_link("pages/assessment.py", label=f"Edit the self-assessment: {label(department)}, {quarter}",
                          icon=":material/edit:", query_params={"department": department, "quarter": str(quarter)})
 
     st.subheader(f"Gap to target, {quarter}")

@@ -23,8 +23,10 @@ MEETING_CSS = """<style>
 [data-testid="stMarkdownContainer"] li {font-size: 1.3rem;}
 h1 {font-size: 3.2rem !important;}
 h2, h3 {font-size: 2.2rem !important;}
-[data-testid="stMetricValue"] {font-size: 3.2rem;}
-[data-testid="stMetricLabel"] p {font-size: 1.3rem;}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] div, [data-testid="stMetricValue"] p {
+  font-size: 3.4rem !important; line-height: 1.2;}
+[data-testid="stMetricLabel"] p {font-size: 1.3rem !important;}
+[data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] p {font-size: 1.2rem !important;}
 </style>"""
 
 
