@@ -1,178 +1,18 @@
 """The improvement backlog (continual improvement register): items, their status flow and its gates.
 
-Reads (the filtered list, priority, chart data, history) live in backlog_queries.py.
+The vocabulary and field checks live in backlog_fields.py (re-exported here); reads (the
+filtered list, priority, chart rows, history) in backlog_queries.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
 from typing import Any
 
-import pandas as pd
-
+from .backlog_fields import (COLUMNS, COMMITTED, EDITABLE, EFFORTS, FINAL_STATUSES, FLOW, OPEN_STATUSES,  # noqa: F401
+                             SOURCES, STATUSES, _VERB, clean_fields, item_key, next_statuses, parse_date,
+                             parse_effort, parse_source, parse_status, parse_value)
 from .db import Database, Tx
-from .models import Actor, ConflictError, NotFound, Problem, Role, ValidationError, clean_text
-
-STATUSES = ("idea", "accepted", "planned", "in progress", "on hold", "measuring", "closed", "rejected", "withdrawn")
-OPEN_STATUSES = STATUSES[:6]
-FINAL_STATUSES = ("closed", "rejected", "withdrawn")
-EFFORTS = ("S", "M", "L", "XL")
-SOURCES = ("assessment", "check-in", "staff idea", "customer feedback", "incident", "audit")
-
-# The forward flow; rejected and withdrawn are reachable from every open status.
-FLOW = {
-    "idea": ("accepted",),
-    "accepted": ("planned",),
-    "planned": ("in progress",),
-    "in progress": ("on hold", "measuring"),
-    "on hold": ("in progress", "measuring"),
-    "measuring": ("closed",),
-}
-# Statuses at which someone has committed to the item: it needs an owner and a dimension.
-COMMITTED = ("accepted", "planned", "in progress", "on hold", "measuring", "closed")
-_VERB = {"accepted": "accepting", "planned": "planning", "in progress": "starting", "on hold": "putting on hold",
-         "measuring": "measuring", "closed": "closing", "rejected": "rejecting", "withdrawn": "withdrawing"}
-
-COLUMNS = ("item_id", "title", "description", "department_id", "dimension_id", "status", "status_reason", "owner",
-           "value", "effort", "raised_on", "raised_by", "due_on", "closed_on", "outcome", "lessons", "source",
-           "source_ref", "version", "created_at", "updated_at")
-EDITABLE = frozenset(COLUMNS) - {"item_id", "version", "created_at", "updated_at"}
-_ITEM_ID_RE = re.compile(r"^CI-\d{4,}$")
-_TEXT_LIMITS = {"title": 200, "description": 4000, "status_reason": 500, "owner": 120, "raised_by": 120,
-                "outcome": 2000, "lessons": 2000, "source_ref": 60}
-
-
-def next_statuses(status: str) -> tuple[str, ...]:
-    """Where an item in `status` may move next."""
-    return FLOW.get(status, ()) + (("rejected", "withdrawn") if status in OPEN_STATUSES else ())
-
-
-def parse_status(text: Any) -> str:
-    """A status from text, ignoring case, extra spaces and '_' for a space ('In_Progress')."""
-    norm = " ".join(str("" if text is None else text).replace("_", " ").split()).lower()
-    if norm not in STATUSES:
-        raise ValidationError(f"{text!r} is not a status; use one of: " + ", ".join(STATUSES), "status")
-    return norm
-
-
-def item_key(number: int) -> str:
-    return f"CI-{number:04d}"
-
-
-# --- cleaning input ----------------------------------------------------------------------
-
-
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if isinstance(value, str) and not value.strip():
-        return True
-    try:  # pandas NaT / NA, numpy NaN
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-like: not blank
-        return False
-
-
-def parse_value(value: Any) -> int | None:
-    if _blank(value):
-        return None
-    if isinstance(value, bool):
-        raise ValidationError(f"{value} is not a value; rate it with a whole number from 1 to 5", "value")
-    try:
-        number = float(str(value).strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{value!r} is not a value; rate it with a whole number from 1 to 5", "value") from None
-    if not number.is_integer() or not 1 <= number <= 5:
-        raise ValidationError(f"{value} is out of range; rate the value from 1 (little benefit) to 5 (large benefit)",
-                              "value")
-    return int(number)
-
-
-def parse_effort(value: Any) -> str | None:
-    if _blank(value):
-        return None
-    text = str(value).strip().upper()
-    if text not in EFFORTS:
-        raise ValidationError(f"{value!r} is not an effort; use S, M, L or XL", "effort")
-    return text
-
-
-def parse_source(value: Any) -> str:
-    if _blank(value):
-        return "staff idea"
-    text = " ".join(str(value).replace("_", " ").split()).lower()
-    if text == "checkin":
-        text = "check-in"
-    if text not in SOURCES:
-        raise ValidationError(f"{value!r} is not a source; use one of: " + ", ".join(SOURCES), "source")
-    return text
-
-
-def parse_date(value: Any, field: str) -> dt.date | None:
-    if _blank(value):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.datetime.fromisoformat(str(value).strip()).date()
-    except ValueError:
-        raise ValidationError(f"{value!r} is not a date; write it as YYYY-MM-DD", field) from None
-
-
-def _clean_one(name: str, value: Any) -> Any:
-    if name == "title":
-        text = clean_text(value, "title", _TEXT_LIMITS["title"])
-        if not text:
-            raise ValidationError("is required: say in a few words what will improve", "title")
-        return text
-    if name == "department_id":
-        text = "" if _blank(value) else str(value).strip()
-        if not text:
-            raise ValidationError("is required: pick the department that owns the improvement", "department_id")
-        return text
-    if name == "dimension_id":
-        return None if _blank(value) else str(value).strip()
-    if name == "status":
-        return parse_status(value)
-    if name == "value":
-        return parse_value(value)
-    if name == "effort":
-        return parse_effort(value)
-    if name == "source":
-        return parse_source(value)
-    if name in ("raised_on", "due_on", "closed_on"):
-        return parse_date(value, name)
-    if name == "source_ref":
-        return None if _blank(value) else clean_text(value, name, _TEXT_LIMITS[name])
-    if name == "item_id":
-        text = str(value).strip().upper()
-        if not _ITEM_ID_RE.match(text):
-            raise ValidationError(f"{value!r} is not an item key; keys look like CI-0042", "item_id")
-        return text
-    return clean_text(value, name, _TEXT_LIMITS.get(name, 4000))
-
-
-def clean_fields(fields: dict, allowed: frozenset | set) -> dict:
-    """Every field checked; all problems reported together."""
-    unknown = sorted(set(fields) - set(allowed))
-    problems = [Problem(name, "is not a field of an improvement item") for name in unknown]
-    out = {}
-    for name, value in fields.items():
-        if name in unknown:
-            continue
-        try:
-            out[name] = _clean_one(name, value)
-        except ValidationError as err:
-            problems += err.problems
-    if problems:
-        raise ValidationError(problems=problems)
-    return out
+from .models import Actor, ConflictError, NotFound, Problem, Role, ValidationError
 
 
 # --- rules that need the database ------------------------------------------------------------

@@ -112,6 +112,7 @@ else:
     if buttons[0].button("Save changes", key="backlog_save", type="primary", icon=":material/save:",
                          disabled=not pending or not actor.can_edit):
         results = save_grid_edits(db, actor, shown, pending)
+        st.session_state.pop("bl_item_loaded", None)  # the detail form reloads the items just saved
         saved = [r.item_id for r in results if r.outcome == "saved"]
         failed = [r for r in results if r.outcome != "saved"]
         if not failed:
