@@ -15,7 +15,7 @@ def dimension_averages(frame: pd.DataFrame) -> alt.Chart:
     base = alt.Chart(data).encode(
         y=alt.Y("dimension:N", sort=alt.SortField("position"), title=None, axis=alt.Axis(labelLimit=260)))
     bars = base.mark_bar(color=PALETTE["score"], cornerRadiusEnd=3).encode(
-        x=alt.X("average:Q", scale=LEVEL_SCALE, title="Average level (submitted assessments)"),
+        x=alt.X("average:Q", scale=LEVEL_SCALE, title="Average level"),
         tooltip=[alt.Tooltip("dimension:N"), alt.Tooltip("average:Q", format=".2f", title="average level"),
                  alt.Tooltip("target:Q", format=".2f", title="average target"),
                  alt.Tooltip("departments:Q", title="departments scored")])

@@ -59,14 +59,15 @@ left, right = st.columns([1, 1], gap="large")
 with left:
     st.subheader(f"Self-assessments for {quarter}")
     st.dataframe(
-        done[["department", "status", "scored", "dimensions", "submitted_by", "submitted_on"]],
+        done[["department", "status", "scored", "dimensions", "submitted_by", "submitted_on"]].fillna(
+            {"submitted_by": ""}),
         hide_index=True, width="stretch",
         column_config={"department": "Department", "status": "Status",
                        "scored": st.column_config.ProgressColumn("Scored", min_value=0,
                                                                  max_value=int(done["dimensions"].max() or 1),
                                                                  format="%d"),
                        "dimensions": None, "submitted_by": "Submitted by",
-                       "submitted_on": st.column_config.DateColumn("Submitted on")})
+                       "submitted_on": st.column_config.DateColumn("On", width="small")})
 with right:
     st.subheader("Organisation average per dimension")
     averages = overview.dimension_averages(db, quarter)
