@@ -96,17 +96,17 @@ try:
         metric[1].metric("Target", f"{target:.2f}" if known(target) else "–")
         metric[2].metric("Gap to target", f"{target - level:.2f}" if known(level) and known(target) else "–")
         if trend["overall"].notna().any():
-            show_chart(style(charts.department_trend(trend, height=400 if meeting else 280)), "trend_overall", f"{label(department)} trend",
-                       downloads=not meeting)
+            show_chart(style(charts.department_trend(trend, height=400 if meeting else 280)), "trend_overall",
+                       f"{label(department)} trend", downloads=not meeting)
             st.caption("Solid: the department's overall level. Dashed: its target. Dotted: the organisation's "
                        "mean. A break in the line is a quarter without a submitted assessment.")
             multiples = trends.dimension_trends(db, department, f)
-            show_chart(style(charts.dimension_multiples(multiples, columns=3, width=380 if meeting else 280)), "trend_dimensions",
-                       f"{label(department)} dimensions", downloads=not meeting)
+            show_chart(style(charts.dimension_multiples(multiples, width=380 if meeting else 280)),
+                       "trend_dimensions", f"{label(department)} dimensions", downloads=not meeting)
         else:
             st.info(f"{esc(label(department))} has no submitted assessment between {f.first} and {f.last}.")
         if not meeting and not hidden:
-            st.page_link("pages/assessment.py", label=f"Edit the self-assessment: {label(department)}, {quarter}",
+            st.page_link("pages/assessment.py", label=f"Edit the self-assessment: {esc(label(department))}, {quarter}",
                          icon=":material/edit:", query_params={"department": department, "quarter": str(quarter)})
 
     st.subheader(f"Gap to target, {quarter}")
@@ -117,8 +117,8 @@ try:
         if gaps is None or gaps.empty:
             st.info("No submitted scores for this department in this quarter.")
         else:
-            show_chart(style(charts.department_gaps(gaps)), "trend_department_gaps", f"{label(department)} gaps {quarter}",
-                       downloads=not meeting)
+            show_chart(style(charts.department_gaps(gaps)), "trend_department_gaps",
+                       f"{label(department)} gaps {quarter}", downloads=not meeting)
     with right:
         st.markdown("**Organisation: mean gap per dimension**")
         org_gaps = trends.organisation_gaps(db, quarter, f)

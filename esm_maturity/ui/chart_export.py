@@ -37,12 +37,11 @@ def show_chart(chart: alt.TopLevelMixin, key: str, name: str, *, downloads: bool
     chart = chart.properties(usermeta={"key": key})  # lets tests and tools tell the charts apart
     result = st.altair_chart(chart, key=key, width="stretch", alt=name, **kwargs)
     if downloads:
-        spec = charts.export_spec(chart)
-        stem = _file_stem(name)
+        stem = _file_stem(name)  # the spec is made only on a click: serialising every chart twice is slow
         row = st.container(horizontal=True, gap="small")
-        row.download_button("PNG", data=lambda: _image(spec, "png"), file_name=f"{stem}.png", mime="image/png",
+        row.download_button("PNG", data=lambda: image_bytes(chart, "png"), file_name=f"{stem}.png", mime="image/png",
                              key=f"{key}_png", on_click="ignore", icon=":material/image:", type="tertiary")
-        row.download_button("SVG", data=lambda: _image(spec, "svg"), file_name=f"{stem}.svg",
+        row.download_button("SVG", data=lambda: image_bytes(chart, "svg"), file_name=f"{stem}.svg",
                               mime="image/svg+xml", key=f"{key}_svg", on_click="ignore",
                               icon=":material/draw:", type="tertiary")
     return result
