@@ -93,7 +93,8 @@ else:
         st.caption(f"Showing the first {len(shown):,} of {matching:,} matching items: narrow the filters "
                    "to see the rest.")
     st.data_editor(
-        shown, key=grid_key, hide_index=True, num_rows="fixed", width="stretch", height=420,
+        shown, key=grid_key, hide_index=True, num_rows="fixed", width="stretch",
+        height=min(420, 35 * (len(shown) + 1) + 3),
         disabled=not actor.can_edit or [c for c in GRID_COLUMNS if c not in GRID_EDITABLE],
         column_order=[c for c in GRID_COLUMNS if c != "version"],
         column_config={
