@@ -19,5 +19,6 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/backlog.py", "Improvement backlog", ":material/low_priority:", "backlog"),
     PageSpec("pages/trends.py", "Trends", ":material/trending_up:", "trends"),
     PageSpec("pages/checkins.py", "Check-ins", ":material/groups:", "checkins"),
+    PageSpec("pages/data.py", "Data", ":material/table_view:", "data"),
     PageSpec("pages/settings.py", "Settings", ":material/settings:", "settings"),
 ]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..db import Database
-from . import contract
+from . import contract, forms
 from .importer import ImportFailed, ImportReport, apply_import, import_file, preview_import
 from .reader import Issue, ParsedWorkbook, read_workbook
 from .safety import MAX_UPLOAD_BYTES, UnsafeWorkbook
@@ -46,6 +46,21 @@ def read_upload(db: Database, data: bytes, filename: str) -> ParsedWorkbook:
     return read_workbook(data, filename, {s.name for s in enabled_sheets(db.rows)})
 
 
-__all__ = ["export_to", "export_bytes", "template_bytes", "read_upload", "read_workbook", "preview_import",
+__all__ = ["read_uploads", "export_filename", "forms", "export_to", "export_bytes", "template_bytes", "read_upload", "read_workbook", "preview_import",
            "apply_import", "import_file", "ImportReport", "ImportFailed", "Issue", "ParsedWorkbook",
            "UnsafeWorkbook", "MAX_UPLOAD_BYTES", "contract"]
+
+
+def read_uploads(db: Database, files: list[tuple[str, bytes]]) -> list[ParsedWorkbook]:
+    """Read one workbook or several returned forms; a file that is refused raises UnsafeWorkbook naming it."""
+    parsed = []
+    for name, data in files:
+        try:
+            parsed.append(read_upload(db, data, name))
+        except UnsafeWorkbook as err:
+            raise UnsafeWorkbook(f"{name}: {err.problems[0].message}", "file") from None
+    return parsed
+
+
+def export_filename(stamp: str) -> str:
+    return f"esm-workbook-{stamp}.xlsx"

@@ -15,7 +15,7 @@ from ..assessments import scoring_sheet
 from ..db import Database
 from ..departments import get_department, list_departments
 from ..maturity import model_version
-from ..models import Quarter, ValidationError, check_department_id
+from ..models import NA, Quarter, ValidationError, check_department_id
 from . import contract as c
 from .reader import Issue, ParsedSheet, ParsedWorkbook, Row
 from .writer import Writer, about_pairs
@@ -24,7 +24,7 @@ from .writer import Writer, about_pairs
 def _cell(score) -> object:
     if score is None or not score.assessed:
         return None
-    return c.NA if score.na else score.level
+    return NA if score.na else score.level
 
 
 def write_form(target, db: Database, quarter: Quarter | str, department_id: str) -> None:
