@@ -48,10 +48,13 @@ with import_tab:
         st.caption("Sheets are matched by name and columns by header (case and spaces ignored); every sheet except "
                    "About is optional. See the README for the columns of each sheet.")
     else:
-        files = [(f.name, f.getvalue()) for f in uploads]
+        signature = tuple((f.name, f.file_id) for f in uploads)
         try:
-            parsed = workbook.read_uploads(db, files)
-            report = workbook.preview_import(db, actor, parsed)
+            if st.session_state.get("data_parsed", (None,))[0] != signature:
+                with st.spinner("Checking the file..."):
+                    parsed = workbook.read_uploads(db, [(f.name, f.getvalue()) for f in uploads])
+                    st.session_state["data_parsed"] = (signature, parsed, workbook.preview_import(db, actor, parsed))
+            _, parsed, report = st.session_state["data_parsed"]
         except EsmError as err:
             show_error(err)
             st.stop()
@@ -77,8 +80,8 @@ with import_tab:
                         done = workbook.apply_import(db, actor, parsed)
                     st.session_state["data_flash"] = (f"Imported {done.total_changes:,} change(s) from "
                                                       f"{done.filename}.")
-                    st.session_state.pop("data_upload", None)
-                    st.session_state.pop("data_export", None)
+                    for key in ("data_upload", "data_export", "data_parsed"):
+                        st.session_state.pop(key, None)
                     st.rerun()
                 except workbook.ImportFailed as err:
                     show_error(err)

@@ -59,6 +59,9 @@ class ImportReport:
     issues: list[Issue]
     applied: bool = False
 
+    def __post_init__(self) -> None:
+        self.issues = sorted(self.issues, key=lambda i: (i.severity != "error", i.sheet, i.row or 0))
+
     @property
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == "error"]

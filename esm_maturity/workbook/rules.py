@@ -88,7 +88,8 @@ def levels(ctx: Context, wb: ParsedWorkbook) -> None:
                 names.setdefault(level, (name, row.excel_row))
             rubric.add((dim, level, row.values["description"]), stored.get((dim, level)))
             rubric_count[dim] = rubric_count.get(dim, 0) + 1
-        level_change = Change(ps.title, "levels", ("level", "name"), 1, "level", admin_only=True)
+        level_change = Change(f"{ps.title} (level names)", "levels", ("level", "name"), 1, "level",
+                              admin_only=True)
         for level, (name, _) in sorted(names.items()):
             old = names_stored.get(level)
             level_change.add((level, name), None if old is None else (level, old))
