@@ -13,8 +13,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import pandas as pd
+
 from ..db import Database, Tx, utcnow
-from ..models import Actor, EsmError, Role, ValidationError, Problem
+from ..models import Actor, EsmError, Problem, Role, ValidationError
 from . import contract as c
 from .reader import Issue, ParsedWorkbook
 from .store import Fetch, enabled_sheets
@@ -154,8 +156,7 @@ def plan(fetch: Fetch, actor: Actor, parsed: ParsedWorkbook, now: dt.datetime) -
 
 
 def preview_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[ParsedWorkbook]) -> ImportReport:
-    """Validate and report what would change. Writes nothing (the dry run)."""
-    actor.require(Role.editor, "import a workbook")
+    """Validate and report what would change. Writes nothing (the dry run), so any role may check a file."""
     from .rules import combine
 
     parsed = combine(parsed)
@@ -180,8 +181,7 @@ def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Parse
                 if on_progress:
                     on_progress(change.table)
                 _write(tx, change)
-                tx.insert_rows("audit_log", ["occurred_at", "actor", "action", "entity", "entity_key",
-                                             "department_id", "before_json", "after_json"], _audit_rows(tx, change))
+                tx.insert_rows("audit_log", AUDIT_COLUMNS, _frame(_audit_rows(tx, change), AUDIT_COLUMNS))
                 change.new, change.changed = [], []
         tx.audit("import", "workbook", parsed.filename,
                  after={"file": parsed.filename, "sha256": parsed.sha256, "counts": report.counts})
@@ -218,11 +218,11 @@ def _upsert(tx: Tx, table: str, columns_: tuple[str, ...], key_len: int, rows_: 
     rows = [(*row, *extra.values()) for row in rows_]
     cols = ", ".join(columns)
     if not updates_needed:
-        tx.insert_rows(table, columns, rows)  # new keys only (checked in this transaction): a plain insert
+        tx.insert_rows(table, columns, _frame(rows, columns))  # new keys only (checked in this transaction): a plain insert
         return
     tx.execute(f"CREATE TEMP TABLE {stage} AS SELECT {cols} FROM {change.table} WHERE FALSE")
     try:
-        tx.insert_rows(stage, columns, rows)
+        tx.insert_rows(stage, columns, _frame(rows, columns))
         keys = ", ".join(columns_[:key_len])
         updates = [f"{col} = excluded.{col}" for col in [*columns_[key_len:], *change.extra]]
         if change.versioned:
@@ -233,15 +233,24 @@ def _upsert(tx: Tx, table: str, columns_: tuple[str, ...], key_len: int, rows_: 
         tx.execute(f"DROP TABLE {stage}")
 
 
+_JSON = json.JSONEncoder(default=str, ensure_ascii=False, sort_keys=True)
+AUDIT_COLUMNS = ["occurred_at", "actor", "action", "entity", "entity_key", "department_id", "before_json", "after_json"]
+
+
+def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Rows as an object frame for tx.insert_rows (no dtype guessing: dates and times stay Python objects)."""
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
 def _audit_rows(tx: Tx, change: Change) -> list[tuple]:
     names = change.columns
-    dumps = json.dumps
+    dumps = _JSON.encode
     key_len, dept = change.key_len, change.dept_index
     actor, now, entity = tx.actor.name, tx.now, change.entity
     out = []
     for old, row in [(None, r) for r in change.new] + change.changed:
-        after = dumps(dict(zip(names, row)), default=str, ensure_ascii=False)
-        before = None if old is None else dumps(dict(zip(names, old)), default=str, ensure_ascii=False)
+        after = dumps(dict(zip(names, row)))
+        before = None if old is None else dumps(dict(zip(names, old)))
         out.append((now, actor, "import", entity, "/".join(str(k) for k in row[:key_len]),
                     row[dept] if dept is not None else None, before, after))
     return out

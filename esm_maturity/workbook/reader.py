@@ -290,8 +290,13 @@ def _read_sheet(book, title: str, spec: c.Sheet, info, issues: list[Issue]) -> P
         formula_rows.setdefault(row_no, []).append(col_no)
     body = cells[header_index + 1:]
     del cells
-    parsed_columns = [_parse_column([r[i] if i < len(r) else None for r in body], col, title, header_index, issues)
-                      for i, col in positions]
+    width = max(len(r) for r in body) if body else 0
+    if any(len(r) != width for r in body):  # calamine's rows are all as wide as the sheet; be safe anyway
+        body = [list(r) + [None] * (width - len(r)) for r in body]
+    by_column = list(zip(*body)) if body else []
+    parsed_columns = [_parse_column(by_column[i] if i < width else [None] * len(body), col, title, header_index,
+                                    issues) for i, col in positions]
+    del by_column
     names = [col.name for _, col in positions]
     required = [j for j, (_, col) in enumerate(positions) if col.required]
     bad_rows = {i.row for i in issues if i.sheet == title and i.row and i.severity == "error"}

@@ -89,3 +89,14 @@ def test_hostile_upload_shows_a_clear_message(demo_app):
     _upload(at, "bomb.xlsx", corpus.HOSTILE[7].build())
     assert not at.exception
     assert any("zip bomb" in e.value for e in at.error)
+
+
+def test_a_viewer_can_check_a_file_but_not_import_it(demo_app, demo_path, monkeypatch):
+    monkeypatch.setenv("ESM_ROLE", "viewer")
+    at = demo_app("pages/data.py")
+    _upload(at, "edited.xlsx", _renamed_export(demo_path))
+    assert not at.exception
+    assert any("importing needs an editor" in i.value for i in at.info)
+    issues = _frame(at, "message")
+    assert issues["message"].str.contains("needs the admin role").any()
+    assert not [b for b in at.button if b.key == "data_import_confirm" and not b.disabled]
