@@ -82,6 +82,6 @@ def benchmarks():
                       repeat=3, target_peak_mb=300)]
 
 
-# 2x the floors measured on the reference machine (export floor 6.3 s, import floor 1.5 s).
-EXPORT_TARGET = 12.6
-IMPORT_TARGET = 3.0
+# 2x the floors measured on the reference machine (export floor 6.1 s, import floor 0.9 s).
+EXPORT_TARGET = 12.2
+IMPORT_TARGET = 1.8
