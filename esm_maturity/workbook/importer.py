@@ -17,7 +17,6 @@ import pandas as pd
 
 from ..db import Database, Tx, utcnow
 from ..models import Actor, EsmError, Problem, Role, ValidationError
-from . import contract as c
 from .reader import Issue, ParsedWorkbook
 from .store import Fetch, enabled_sheets
 

@@ -6,9 +6,7 @@ lookups through ctx.state, so a row may refer to a key that exists only in the w
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..models import (LEVELS, Quarter, ValidationError, check_department_id, check_dimension_id)
+from ..models import LEVELS, Quarter, ValidationError, check_department_id, check_dimension_id
 from . import contract as c
 from .importer import Change, Context
 from .keyed import get as _get, keyed as _keyed, label as _label, stored as _stored

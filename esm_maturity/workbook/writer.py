@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import re
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable
+from typing import BinaryIO, Iterable
 
 import xlsxwriter
 
