@@ -3,10 +3,9 @@
 import streamlit as st
 
 from esm_maturity.assessments import get_assessment, reopen_assessment, save_assessment, scoring_sheet
-from esm_maturity.departments import list_departments
 from esm_maturity.maturity import level_names
 from esm_maturity.models import NA, ConflictError, EsmError, Quarter, ScoreInput, ScoreValue
-from esm_maturity.ui.context import esc, page_setup, show_error
+from esm_maturity.ui.context import departments_or_stop, esc, page_setup, show_error, show_flash
 
 NOT_ASSESSED = "not assessed"
 SCORE_OPTIONS = [NOT_ASSESSED, "1", "2", "3", "4", "5", NA]
@@ -15,11 +14,7 @@ TARGET_OPTIONS = ["", "1", "2", "3", "4", "5"]
 db, actor = page_setup()
 st.title("Quarterly self-assessment")
 
-departments = list_departments(db)
-if not departments:
-    st.info("There are no departments yet. Add them in Settings, or load the demo organisation on the Overview.")
-    st.page_link("pages/settings.py", label="Go to Settings", icon=":material/settings:")
-    st.stop()
+departments = departments_or_stop(db)
 
 names = {d.department_id: d.name for d in departments}
 ids = list(names)
@@ -36,8 +31,7 @@ except EsmError as err:
     st.stop()
 st.query_params.update({"department": department_id, "quarter": str(quarter)})
 
-if "flash" in st.session_state:
-    st.success(st.session_state.pop("flash"))
+show_flash()
 
 levels = level_names(db)
 sheet = scoring_sheet(db, quarter, department_id)

@@ -14,14 +14,13 @@ from esm_maturity.backlog_queries import (GRID_COLUMNS, PRIORITY_EXPLAINED, SORT
 from esm_maturity.departments import list_departments
 from esm_maturity.maturity import dimensions
 from esm_maturity.models import ConflictError, EsmError
-from esm_maturity.ui.context import esc, page_setup, show_error
+from esm_maturity.ui.context import esc, page_setup, show_error, show_flash
 
 db, actor = page_setup()
 st.title("Improvement backlog")
 st.caption("The continual improvement register: every improvement that moves a department up the maturity "
            "scale, from idea to measured outcome.")
-if "flash" in st.session_state:
-    st.success(st.session_state.pop("flash"))
+show_flash()
 
 departments = {d.department_id: d.name for d in list_departments(db)}
 if not departments:

@@ -8,24 +8,18 @@ from esm_maturity import cadence as cadence_view
 from esm_maturity import checkins_queries as queries
 from esm_maturity.checkins import (DECISIONS, KIND_LABELS, KINDS, ActionInput, CarryOverDecision, CheckinInput,
                                    ItemReview, add_action, promote_action, record_checkin, set_action_status)
-from esm_maturity.departments import list_departments
 from esm_maturity.models import EsmError
 from esm_maturity.timeline import EVENTS, timeline
-from esm_maturity.ui.context import esc, page_setup, show_error
+from esm_maturity.ui.context import departments_or_stop, esc, page_setup, show_error, show_flash
 
 ACTION_ROWS = 5
 FIELDS = ("ci_facilitator", "ci_attendees", "ci_notes", "ci_decisions", "ci_wins", "ci_blockers", "ci_next_on")
 
 db, actor = page_setup()
 st.title("Check-ins")
-if "flash" in st.session_state:
-    st.success(st.session_state.pop("flash"))
+show_flash()
 
-departments = list_departments(db)
-if not departments:
-    st.info("There are no departments yet. Add them in Settings, or load the demo organisation on the Overview.")
-    st.page_link("pages/settings.py", label="Go to Settings", icon=":material/settings:")
-    st.stop()
+departments = departments_or_stop(db)
 names = {d.department_id: d.name for d in departments}
 champions = {d.department_id: d.champion for d in departments}
 today = dt.date.today()

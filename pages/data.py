@@ -7,7 +7,7 @@ import streamlit as st
 from esm_maturity import workbook
 from esm_maturity.departments import list_departments
 from esm_maturity.models import EsmError, Quarter
-from esm_maturity.ui.context import page_setup, show_error
+from esm_maturity.ui.context import page_setup, show_error, show_flash
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -15,8 +15,7 @@ db, actor = page_setup()
 st.title("Data")
 st.caption("Move everything in and out as one Excel workbook, keep backups, and collect self-assessments from "
            "people who never open the app.")
-if "data_flash" in st.session_state:
-    st.success(st.session_state.pop("data_flash"))
+show_flash()
 
 export_tab, import_tab, forms_tab = st.tabs(["Export", "Import", "Self-assessment forms"])
 
@@ -78,7 +77,7 @@ with import_tab:
                 try:
                     with st.spinner("Importing..."):
                         done = workbook.apply_import(db, actor, parsed)
-                    st.session_state["data_flash"] = (f"Imported {done.total_changes:,} change(s) from "
+                    st.session_state["flash"] = (f"Imported {done.total_changes:,} change(s) from "
                                                       f"{done.filename}.")
                     for key in ("data_upload", "data_export", "data_parsed"):
                         st.session_state.pop(key, None)

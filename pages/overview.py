@@ -5,7 +5,7 @@ import streamlit as st
 from esm_maturity import cadence, charts, overview
 from esm_maturity.demo import load_demo
 from esm_maturity.models import EsmError, Quarter
-from esm_maturity.ui.context import esc, page_setup, show_error
+from esm_maturity.ui.context import esc, page_setup, show_error, show_flash
 
 db, actor = page_setup()
 st.title("ESM maturity overview")
@@ -33,8 +33,7 @@ if not overview.has_data(db):
         st.page_link("pages/assessment.py", label="Self-assessment", icon=":material/checklist:")
     st.stop()
 
-if "flash" in st.session_state:
-    st.success(st.session_state.pop("flash"))
+show_flash()
 
 quarter_text = st.query_params.get("quarter", str(Quarter.current()))
 try:
