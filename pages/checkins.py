@@ -63,7 +63,7 @@ with record_tab:
 
     with st.form("checkin_form", border=False):
         if carry.empty:
-            st.caption(f"Nothing carries over: no open actions from earlier check-ins of {label(department_id)}"
+            st.caption(f"Nothing carries over: no open actions from earlier check-ins of {esc(label(department_id))}"
                        " and no backlog items due for review.")
         if not carry.actions.empty:
             st.subheader("Carried over: open actions", anchor=False)
@@ -164,7 +164,7 @@ with browse_tab:
         with st.container(border=True, key="checkin_detail"):
             st.markdown(f"#### {checkin.checkin_id} · {esc(KIND_LABELS[checkin.kind])} · "
                         f"{esc(label(checkin.department_id))} · {checkin.held_on}")
-            st.caption(f"Facilitator: {checkin.facilitator or '—'} · Attendees: {checkin.attendees or '—'} · "
+            st.caption(f"Facilitator: {esc(checkin.facilitator or '—')} · Attendees: {esc(checkin.attendees or '—')} · "
                        f"Next check-in: {checkin.next_on or 'not set'}")
             for title, text in (("Notes", checkin.notes), ("Decisions", checkin.decisions),
                                 ("Wins and lessons to celebrate", checkin.wins), ("Blockers", checkin.blockers)):
@@ -259,7 +259,7 @@ with timeline_tab:
     timeline_department = st.selectbox("Department", list(names), format_func=names.get, key="timeline_department")
     events = timeline(db, timeline_department)
     if events.empty:
-        st.info(f"Nothing has happened in {names[timeline_department]} yet: no check-ins, submitted "
+        st.info(f"Nothing has happened in {esc(names[timeline_department])} yet: no check-ins, submitted "
                 "self-assessments or closed improvements.")
     else:
         st.caption("Newest first. Average level: the mean of the scored dimensions of a submitted self-assessment.")

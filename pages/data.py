@@ -7,7 +7,7 @@ import streamlit as st
 from esm_maturity import workbook
 from esm_maturity.departments import list_departments
 from esm_maturity.models import EsmError, Quarter
-from esm_maturity.ui.context import page_setup, show_error, show_flash
+from esm_maturity.ui.context import esc, page_setup, show_error, show_flash
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -39,7 +39,7 @@ with import_tab:
     st.write("Upload an exported (or template-based) workbook, or one or more returned self-assessment forms. "
              "Nothing is written until you confirm; then everything is imported in one go, or nothing is.")
     if not actor.can_edit:
-        st.info(f"{actor.name} has the {actor.role.name} role: you can check a file, but importing needs an editor "
+        st.info(f"{esc(actor.name)} has the {actor.role.name} role: you can check a file, but importing needs an editor "
                 "(and changes to departments or the maturity model need an admin).")
     uploads = st.file_uploader("Workbook or forms (.xlsx)", type=["xlsx"], accept_multiple_files=True,
                                key="data_upload", max_upload_size=workbook.MAX_UPLOAD_BYTES // 2**20)

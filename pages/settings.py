@@ -5,13 +5,13 @@ import streamlit as st
 from esm_maturity import audit, maturity
 from esm_maturity.departments import add_department, departments_frame, get_department, update_department
 from esm_maturity.models import LEVELS, EsmError
-from esm_maturity.ui.context import page_setup, show_error, show_flash
+from esm_maturity.ui.context import esc, page_setup, show_error, show_flash
 
 db, actor = page_setup()
 st.title("Settings")
 show_flash()
 if not actor.is_admin:
-    st.info(f"{actor.name} has the {actor.role.name} role: settings are read-only; an admin can change them.")
+    st.info(f"{esc(actor.name)} has the {actor.role.name} role: settings are read-only; an admin can change them.")
 
 
 AUDIT_COLUMNS = ["occurred_at", "actor", "action", "entity", "entity_key", "change"]
