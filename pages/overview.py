@@ -61,10 +61,10 @@ with left:
         done[["department", "status", "scored", "dimensions", "submitted_by", "submitted_on"]].fillna(
             {"submitted_by": ""}),
         hide_index=True, width="stretch",
-        column_config={"department": "Department", "status": "Status",
+        column_config={"department": "Department", "status": st.column_config.TextColumn("Status", width="small"),
                        "scored": st.column_config.ProgressColumn("Scored", min_value=0,
                                                                  max_value=int(done["dimensions"].max() or 1),
-                                                                 format="%d"),
+                                                                 format="%d", width="small"),
                        "dimensions": None, "submitted_by": "Submitted by",
                        "submitted_on": st.column_config.DateColumn("On", width="small")})
 with right:
