@@ -10,7 +10,7 @@ from esm_maturity.checkins import (DECISIONS, KIND_LABELS, KINDS, ActionInput, C
                                    ItemReview, add_action, promote_action, record_checkin, set_action_status)
 from esm_maturity.models import EsmError
 from esm_maturity.timeline import EVENTS, timeline
-from esm_maturity.ui.context import departments_or_stop, esc, page_setup, show_error, show_flash
+from esm_maturity.ui.context import departments_or_stop, esc, flash, page_setup, show_error, show_flash
 
 ACTION_ROWS = 5
 FIELDS = ("ci_facilitator", "ci_attendees", "ci_notes", "ci_decisions", "ci_wins", "ci_blockers", "ci_next_on")
@@ -36,11 +36,6 @@ def safe_markdown(text: str) -> str:
         bullet = line.lstrip().startswith(("- ", "* "))
         lines.append("- " + esc(line.lstrip()[2:]) if bullet else esc(line) + "  ")
     return "\n".join(lines)
-
-
-def done(message: str) -> None:
-    st.session_state["flash"] = message
-    st.rerun()
 
 
 if not actor.can_edit:
@@ -131,7 +126,7 @@ with record_tab:
             for key in (*FIELDS, *(f"act_{p}_{i}" for p in ("text", "owner", "due") for i in range(ACTION_ROWS))):
                 st.session_state.pop(key, None)
             st.session_state["ci_open"] = result.checkin_id
-            done(f"Recorded {result.checkin_id} for {label(department_id)} with {len(result.action_ids)} new "
+            flash(f"Recorded {result.checkin_id} for {label(department_id)} with {len(result.action_ids)} new "
                  f"action(s); {closed} carried-over action(s) or item(s) closed or moved on.")
         except EsmError as err:
             show_error(err)
@@ -191,21 +186,21 @@ with browse_tab:
                     if action.is_open:
                         if cols[1].button("Done", key=f"done_{action.action_id}", disabled=not actor.can_edit):
                             set_action_status(db, actor, action.action_id, "done", expected_version=action.version)
-                            done(f"{action.action_id} is done.")
+                            flash(f"{action.action_id} is done.")
                         if cols[2].button("Drop", key=f"drop_{action.action_id}", disabled=not actor.can_edit):
                             set_action_status(db, actor, action.action_id, "dropped",
                                               expected_version=action.version)
-                            done(f"{action.action_id} is dropped.")
+                            flash(f"{action.action_id} is dropped.")
                     elif cols[1].button("Reopen", key=f"reopen_{action.action_id}", disabled=not actor.can_edit):
                         set_action_status(db, actor, action.action_id, "open", expected_version=action.version)
-                        done(f"{action.action_id} is open again.")
+                        flash(f"{action.action_id} is open again.")
                     if action.is_open and not action.item_id and cols[3].button(
                             "To backlog", key=f"promote_{action.action_id}", icon=":material/playlist_add:",
                             disabled=not (actor.can_edit and backlog_ready),
                             help="Create a backlog item from this action, linked both ways"):
                         item_id = promote_action(db, actor, action.action_id, expected_version=action.version,
                                                  department_id=target_department)
-                        done(f"{action.action_id} is now the backlog item {item_id} (source: check-in "
+                        flash(f"{action.action_id} is now the backlog item {item_id} (source: check-in "
                              f"{checkin.checkin_id}).")
                 except EsmError as err:
                     show_error(err)
@@ -217,7 +212,7 @@ with browse_tab:
                 if cols[3].form_submit_button("Add", key="add_action", disabled=not actor.can_edit):
                     try:
                         new_id = add_action(db, actor, checkin.checkin_id, ActionInput(new_text, new_owner, new_due))
-                        done(f"Added {new_id} to {checkin.checkin_id}.")
+                        flash(f"Added {new_id} to {checkin.checkin_id}.")
                     except EsmError as err:
                         show_error(err)
 

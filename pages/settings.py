@@ -5,7 +5,7 @@ import streamlit as st
 from esm_maturity import audit, maturity
 from esm_maturity.departments import add_department, departments_frame, get_department, update_department
 from esm_maturity.models import LEVELS, EsmError
-from esm_maturity.ui.context import esc, page_setup, show_error, show_flash
+from esm_maturity.ui.context import esc, flash, page_setup, show_error, show_flash
 
 db, actor = page_setup()
 st.title("Settings")
@@ -17,11 +17,6 @@ if not actor.is_admin:
 AUDIT_COLUMNS = ["occurred_at", "actor", "action", "entity", "entity_key", "change"]
 AUDIT_CONFIG = {"occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
                 "actor": "Who", "action": "What", "entity": "Record", "entity_key": "Key", "change": "Change"}
-
-
-def done(message: str) -> None:
-    st.session_state["flash"] = message
-    st.rerun()
 
 
 departments_tab, model_tab, activity_tab = st.tabs(["Departments", "Maturity model", "Activity"])
@@ -47,7 +42,7 @@ with departments_tab:
                 dept = add_department(db, actor, new_id, new_name, new_sponsor, new_champion)
                 for k in ("dept_new_id", "dept_new_name", "dept_new_sponsor", "dept_new_champion"):
                     st.session_state.pop(k, None)
-                done(f"Added {dept.name} ({dept.department_id}).")
+                flash(f"Added {dept.name} ({dept.department_id}).")
             except EsmError as err:
                 show_error(err)
     with edit_col:
@@ -69,7 +64,7 @@ with departments_tab:
                     try:
                         update_department(db, actor, chosen, name=name, sponsor=sponsor, champion=champion,
                                           active=active, expected_version=dept.version)
-                        done(f"Saved {name}.")
+                        flash(f"Saved {name}.")
                     except EsmError as err:
                         show_error(err)
             with st.expander(f"History of {dept.name}", icon=":material/history:"):
@@ -98,7 +93,7 @@ with model_tab:
                         current = levels.loc[levels["level"] == level].iloc[0]
                         if (name, meaning) != (current["name"], current["meaning"]):
                             maturity.rename_level(db, actor, level, name, meaning)
-                    done("Level names saved.")
+                    flash("Level names saved.")
                 except EsmError as err:
                     show_error(err)
 
@@ -120,7 +115,7 @@ with model_tab:
                 try:
                     maturity.update_dimension(db, actor, chosen_dim, name=name, description=description,
                                               rubric=rubric, expected_version=dim.version)
-                    done(f"Saved {name}.")
+                    flash(f"Saved {name}.")
                 except EsmError as err:
                     show_error(err)
         label = "Retire this dimension" if dim.active else "Restore this dimension"
@@ -128,7 +123,7 @@ with model_tab:
                      help="A retired dimension keeps its history but leaves new assessments."):
             try:
                 maturity.set_dimension_active(db, actor, chosen_dim, not dim.active)
-                done(f"{dim.name} is {'retired' if dim.active else 'active again'}.")
+                flash(f"{dim.name} is {'retired' if dim.active else 'active again'}.")
             except EsmError as err:
                 show_error(err)
 
@@ -141,7 +136,7 @@ with model_tab:
         if st.form_submit_button("Add dimension", key="dim_add", disabled=not actor.is_admin):
             try:
                 maturity.add_dimension(db, actor, new_key, new_name, new_desc, new_rubric)
-                done(f"Added the dimension {new_name}.")
+                flash(f"Added the dimension {new_name}.")
             except EsmError as err:
                 show_error(err)
 
