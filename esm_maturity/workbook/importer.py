@@ -3,7 +3,8 @@
 plan_import() reads what is stored, checks every row (keys, references, the domain's
 rules: locked submitted assessments, the evidence rule, ...) and sorts rows into new,
 changed and unchanged. apply_import() plans again inside one write transaction and
-writes only if there is no error, with an audit row per record and one for the file.
+writes only if there is no error, with an audit row per changed record, one per sheet for the
+records it created (their keys), and one for the file with its hash.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 
 from ..db import Database, Tx, utcnow
 from ..models import Actor, EsmError, Problem, Role, ValidationError
+from .loader import paused_gc
 from .reader import Issue, ParsedWorkbook
 from .store import Fetch, enabled_sheets
 
@@ -159,7 +161,8 @@ def preview_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Par
     from .rules import combine
 
     parsed = combine(parsed)
-    return plan(db.rows, actor, parsed, utcnow())[1]
+    with paused_gc():
+        return plan(db.rows, actor, parsed, utcnow())[1]
 
 
 def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[ParsedWorkbook],
@@ -180,14 +183,18 @@ def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Parse
                 if on_progress:
                     on_progress(change.table)
                 _write(tx, change)
-                tx.insert_rows("audit_log", AUDIT_COLUMNS, _frame(_audit_rows(tx, change), AUDIT_COLUMNS))
+                if change.changed:
+                    tx.insert_rows("audit_log", AUDIT_COLUMNS, _frame(_audit_rows(tx, change), AUDIT_COLUMNS))
+                if change.new:
+                    _audit_created(tx, change, parsed)
                 change.new, change.changed = [], []
         tx.audit("import", "workbook", parsed.filename,
                  after={"file": parsed.filename, "sha256": parsed.sha256, "counts": report.counts})
         report.applied = True
         return report
 
-    return db.write(actor, work)
+    with paused_gc():
+        return db.write(actor, work)
 
 
 def _write(tx: Tx, change: Change) -> None:
@@ -242,17 +249,29 @@ def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
 
 
 def _audit_rows(tx: Tx, change: Change) -> list[tuple]:
+    """One row per changed record, with what was stored before and what the import wrote."""
     names = change.columns
     dumps = _JSON.encode
     key_len, dept = change.key_len, change.dept_index
     actor, now, entity = tx.actor.name, tx.now, change.entity
-    out = []
-    for old, row in [(None, r) for r in change.new] + change.changed:
-        after = dumps(dict(zip(names, row)))
-        before = None if old is None else dumps(dict(zip(names, old)))
-        out.append((now, actor, "import", entity, "/".join(str(k) for k in row[:key_len]),
-                    row[dept] if dept is not None else None, before, after))
-    return out
+    return [(now, actor, "import", entity, "/".join(str(k) for k in row[:key_len]),
+             row[dept] if dept is not None else None, dumps(dict(zip(names, old))), dumps(dict(zip(names, row))))
+            for old, row in change.changed]
+
+
+def _audit_created(tx: Tx, change: Change, parsed: ParsedWorkbook) -> None:
+    """One row per sheet for the records an import created: their keys, the file and its hash.
+
+    The file (identified by its SHA-256) holds every value that was written, so a row per
+    created record would repeat it; records an import changes keep a row each (_audit_rows).
+    """
+    key_len, dept = change.key_len, change.dept_index
+    keys = ["/".join(str(k) for k in row[:key_len]) for row in change.new] if key_len > 1 else \
+        [str(row[0]) for row in change.new]
+    departments = {row[dept] for row in change.new} if dept is not None else set()
+    tx.audit("import", change.entity, parsed.filename, after={
+        "created": len(keys), "sheet": change.sheet, "file": parsed.filename, "sha256": parsed.sha256,
+        "keys": keys}, department_id=departments.pop() if len(departments) == 1 else None)
 
 
 def import_file(db: Database, actor: Actor, data: bytes, filename: str, *, dry_run: bool) -> ImportReport:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import math
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from ..models import Quarter, ScoreValue, ValidationError, parse_level
 from . import contract as c
+from .loader import SheetLoader, paused_gc
 from .safety import check_upload, refuse
 
 
@@ -189,19 +190,29 @@ PARSERS = {
 
 
 def read_workbook(data: bytes, filename: str = "workbook.xlsx", enabled: set[str] | None = None) -> ParsedWorkbook:
-    """Check, then read every known sheet. Raises UnsafeWorkbook for a file it will not open."""
-    info = check_upload(data, filename)
-    try:
-        from python_calamine import CalamineWorkbook
+    """Check, then read every known sheet. Raises UnsafeWorkbook for a file it will not open.
 
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as err:  # calamine raises its own error types for damaged files
-        raise refuse(f"the workbook could not be read ({str(err)[:120]}); open it in Excel, save it as "
-                     "Excel Workbook (.xlsx) and upload it again") from None
+    A sheet is parsed (in a worker thread, see loader.py) as soon as it has passed its checks,
+    while the next one is checked; the garbage collector rests meanwhile.
+    """
+    wanted = {c.normalise_name(n) for n in (c.ABOUT, c.FORM_SHEET, *(s.name for s in c.SHEETS
+                                                                   if enabled is None or s.name in enabled))}
+    with paused_gc(), SheetLoader(data, lambda name: c.normalise_name(name) in wanted) as loader:
+        info = check_upload(data, filename, loader.sheet_checked)
+        try:
+            _, sheet_names = loader.book()
+        except Exception as err:  # calamine raises its own error types for damaged files
+            raise refuse(f"the workbook could not be read ({str(err)[:120]}); open it in Excel, save it as "
+                         "Excel Workbook (.xlsx) and upload it again") from None
+        return _read_sheets(loader, sheet_names, data, filename, enabled, info)
+
+
+def _read_sheets(loader: SheetLoader, sheet_names: list[str], data: bytes, filename: str, enabled: set[str] | None,
+                 info) -> ParsedWorkbook:
     parsed = ParsedWorkbook(filename, hashlib.sha256(data).hexdigest(), {}, {})
     known = {c.normalise_name(s.name): s for s in c.SHEETS}
     titles = {}
-    for title in book.sheet_names:
+    for title in sheet_names:
         key = c.normalise_name(title)
         if key in titles:
             parsed.issues.append(Issue(title, None, None, f"two sheets are named {title!r} (ignoring case and "
@@ -213,7 +224,7 @@ def read_workbook(data: bytes, filename: str = "workbook.xlsx", enabled: set[str
         raise refuse(
             "this workbook has no About sheet, so it is not an ESM workbook; download the template or an export "
             "from the Data page and copy your rows into it")
-    parsed.about = _read_about(_cells(book, about_title), about_title, parsed.issues)
+    parsed.about = _read_about(_cells(loader, about_title), about_title, parsed.issues)
     fmt = parsed.about.get("format", "")
     parsed.kind = fmt
     if fmt not in (c.FORMAT, c.FORM_FORMAT) or parsed.about.get("format_version") != c.FORMAT_VERSION:
@@ -225,7 +236,7 @@ def read_workbook(data: bytes, filename: str = "workbook.xlsx", enabled: set[str
         if form_title is None:
             raise refuse(f"this self-assessment form has no {c.FORM_SHEET!r} sheet; download a new form")
         spec = c.Sheet(c.FORM_SHEET, c.FORM_COLUMNS, ("dimension_id",), "scores")
-        parsed.sheets[c.FORM_SHEET] = _read_sheet(book, form_title, spec, info, parsed.issues)
+        parsed.sheets[c.FORM_SHEET] = _read_sheet(loader, form_title, spec, info, parsed.issues)
         return parsed
     for key, title in titles.items():
         if key == c.normalise_name(c.ABOUT):
@@ -238,12 +249,12 @@ def read_workbook(data: bytes, filename: str = "workbook.xlsx", enabled: set[str
             parsed.issues.append(Issue(title, None, None, "this version of the app does not store this sheet yet; "
                                                           "it was ignored", "warning"))
         else:
-            parsed.sheets[spec.name] = _read_sheet(book, title, spec, info, parsed.issues)
+            parsed.sheets[spec.name] = _read_sheet(loader, title, spec, info, parsed.issues)
     return parsed
 
 
-def _cells(book, title: str) -> tuple[list[list[Any]], Any]:
-    sheet = book.get_sheet_by_name(title)
+def _cells(loader: SheetLoader, title: str) -> tuple[list[list[Any]], Any]:
+    sheet = loader.sheet(title)
     return sheet.to_python(skip_empty_area=False), sheet
 
 
@@ -256,8 +267,8 @@ def _read_about(cells_and_sheet, title: str, issues: list[Issue]) -> dict[str, s
     return about
 
 
-def _read_sheet(book, title: str, spec: c.Sheet, info, issues: list[Issue]) -> ParsedSheet:
-    cells, sheet = _cells(book, title)
+def _read_sheet(loader: SheetLoader, title: str, spec: c.Sheet, info, issues: list[Issue]) -> ParsedSheet:
+    cells, sheet = _cells(loader, title)
     out = ParsedSheet(spec, title, set())
     header_index = next((i for i, row in enumerate(cells) if any(not _blank(v) for v in row)), None)
     if header_index is None:
@@ -298,11 +309,36 @@ def _read_sheet(book, title: str, spec: c.Sheet, info, issues: list[Issue]) -> P
                                     issues) for i, col in positions]
     del by_column
     names = [col.name for _, col in positions]
-    required = [j for j, (_, col) in enumerate(positions) if col.required]
+    first = header_index + 2                      # the Excel row of body[0]
+    count = len(body)
+    del body
+    out.rows = _rows(parsed_columns, names, [j for j, (_, col) in enumerate(positions) if col.required], first,
+                     count, title, formula_rows, {col.name: i + 1 for i, col in positions}, issues)
+    return out
+
+
+def _rows(parsed_columns: list[list], names: list[str], required: list[int], first: int, count: int, title: str,
+          formula_rows: dict[int, list[int]], formula_columns: dict[str, int], issues: list[Issue]) -> list[Row]:
+    """Rows as dicts, skipping blank ones and those with an error. Most rows need no check at all: only
+    rows with a blank required cell, a cell that failed to parse, or a formula cell take the slow path."""
     bad_rows = {i.row for i in issues if i.sheet == title and i.row and i.severity == "error"}
-    formula_columns = {col.name: i + 1 for i, col in positions}
-    for offset, raw in enumerate(body):
-        excel_row = header_index + 2 + offset
+    slow = {r - first for r in (*bad_rows, *formula_rows) if first <= r < first + count}
+    if required:
+        for j in required:
+            column = parsed_columns[j]
+            slow.update(i for i, v in enumerate(column) if v is None or v == "")
+    else:
+        slow = set(range(count))
+    made = map(Row, range(first, first + count), map(dict, map(zip, repeat(names), zip(*parsed_columns))))
+    if not slow:
+        return list(made)
+    rows = []
+    append = rows.append
+    for offset, row in enumerate(made):
+        if offset not in slow:
+            append(row)
+            continue
+        excel_row = row.excel_row
         if excel_row in formula_rows:
             bad = [n for n in names if formula_columns[n] in formula_rows[excel_row]]
             for name in bad:
@@ -310,54 +346,59 @@ def _read_sheet(book, title: str, spec: c.Sheet, info, issues: list[Issue]) -> P
                                     "Excel, let it calculate and save, or type the value"))
             if bad:
                 continue
-        if raw.count("") + raw.count(None) == len(raw):
-            continue
-        values = [column[offset] for column in parsed_columns]
-        if all(v is None or v == "" for v in values):
-            continue
-        if excel_row in bad_rows:
+        values = list(row.values.values())
+        if all(v is None or v == "" for v in values) or excel_row in bad_rows:
             continue
         missing = [names[j] for j in required if values[j] is None or values[j] == ""]
         for name in missing:
             issues.append(Issue(title, excel_row, name, "is required"))
         if not missing:
-            out.rows.append(Row(excel_row, dict(zip(names, values))))
-    return out
+            append(row)
+    return rows
 
 
 _FAILED = object()
 
 
 def _parse_column(values: list, col: c.Column, title: str, header_index: int, issues: list[Issue]) -> list:
-    """Parse one column's cells. Values repeat a lot (quarters, keys, levels), so results are memoised."""
+    """Parse one column's cells, whole columns at once where possible.
+
+    Text already clean needs no work; other values repeat a lot (quarters, keys, levels,
+    dates), so each distinct (type, value) is parsed once and the results mapped back.
+    """
     parse = PARSERS[col.kind]
+    kinds = set(map(type, values))
     if col.kind == c.TEXT:
+        if kinds == {str}:
+            out = list(map(str.strip, values))
+            if max(map(len, out), default=0) <= col.max_len:
+                return out
         out = [v.strip() if v.__class__ is str else v for v in values]
         limit = col.max_len
         for i, v in enumerate(out):
             if v.__class__ is not str or len(v) > limit:
                 out[i] = _parse_one(parse, values[i], col, title, header_index + 2 + i, issues)
         return out
+    if not kinds.isdisjoint(_UNHASHABLE):  # never from calamine, but be safe
+        return [_parse_one(parse, v, col, title, header_index + 2 + i, issues) for i, v in enumerate(values)]
+    # 1, 1.0 and True are equal keys: tell them apart by type, unless the column holds one type only
+    keys = values if len(kinds) == 1 else list(zip(map(type, values), values))
     memo: dict = {}
-    out = []
-    append = out.append
-    for i, v in enumerate(values):
-        key = (v.__class__, v)
+    failed: dict = {}
+    for key in set(keys):
         try:
-            result = memo[key]
-        except KeyError:
-            try:
-                result = parse(v, col)
-            except ValueError as err:
-                result = (_FAILED, str(err))
-            except TypeError:  # unhashable: never from calamine, but be safe
-                result = (_FAILED, "cannot be read")
-            memo[key] = result
-        if result.__class__ is tuple and len(result) == 2 and result[0] is _FAILED:
-            issues.append(Issue(title, header_index + 2 + i, col.name, result[1]))
-            result = _FAILED
-        append(result)
-    return out
+            memo[key] = parse(key if keys is values else key[1], col)
+        except ValueError as err:
+            failed[key] = str(err)
+            memo[key] = _FAILED
+    if failed:
+        for i, key in enumerate(keys):
+            if key in failed:
+                issues.append(Issue(title, header_index + 2 + i, col.name, failed[key]))
+    return list(map(memo.__getitem__, keys))
+
+
+_UNHASHABLE = {list, dict, set, bytearray}
 
 
 def _parse_one(parse, value, col: c.Column, title: str, excel_row: int, issues: list[Issue]):

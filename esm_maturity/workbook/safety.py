@@ -15,6 +15,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..models import ValidationError
 
@@ -59,6 +60,7 @@ _ODD_SPACING = (b'\nr="', b'\tr="', b'\rr="')
 _FORMULA_NO_VALUE_RE = re.compile(
     rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})(\d+)"[^>]*?(?<!/)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)'
     rb'\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
+_F_END_RE = re.compile(rb"f[\s>/]")
 _SI_RE = re.compile(rb'<(?:\w+:)?si[\s>/]')
 _DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")
 _SHEET_TAG_RE = re.compile(rb'<(?:\w+:)?sheet\b([^>]*)/?>')
@@ -73,8 +75,13 @@ def column_number(letters: bytes | str) -> int:
     return n
 
 
-def check_upload(data: bytes, filename: str = "") -> ArchiveInfo:
-    """Raise UnsafeWorkbook unless `data` looks like a workbook a parser can read safely."""
+def check_upload(data: bytes, filename: str = "", on_sheet: Callable[[str], None] | None = None) -> ArchiveInfo:
+    """Raise UnsafeWorkbook unless `data` looks like a workbook a parser can read safely.
+
+    Every part except the worksheets is checked first; then each worksheet, and `on_sheet(name)`
+    is called as soon as that sheet has passed (the reader starts parsing it while the next
+    one is checked). A refusal still comes before any parser reads an unchecked part.
+    """
     size = len(data)
     if size == 0:
         raise refuse("the file is empty; export the workbook from Excel again and upload that file")
@@ -97,10 +104,11 @@ def check_upload(data: bytes, filename: str = "") -> ArchiveInfo:
         raise refuse("the file is damaged or incomplete (a truncated download?); export it again and upload "
                      "the new file") from None
     with archive:
-        return _check_archive(archive, entries)
+        return _check_archive(archive, entries, on_sheet)
 
 
-def _check_archive(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> ArchiveInfo:
+def _check_archive(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo],
+                   on_sheet: Callable[[str], None] | None = None) -> ArchiveInfo:
     if len(entries) > MAX_ENTRIES:
         raise refuse(f"the file holds {len(entries):,} parts; a workbook has far fewer. It is not a workbook "
                      "this app can read")
@@ -128,19 +136,21 @@ def _check_archive(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> 
         raise refuse("the workbook is macro-enabled (.xlsm); save it as Excel Workbook (.xlsx) and upload it")
     info = ArchiveInfo()
     info.sheet_parts = _sheet_parts(archive, names)
-    for entry in entries:
-        name = entry.filename
-        if not name.lower().endswith((".xml", ".rels", ".vml")):
-            continue
-        if name == "xl/sharedStrings.xml":
+    xml = [e for e in entries if e.filename.lower().endswith((".xml", ".rels", ".vml"))]
+    worksheets = [e for e in xml if e.filename.startswith("xl/worksheets/")]
+    for entry in xml:  # everything a parser reads when it opens the workbook, before any sheet
+        if entry.filename == "xl/sharedStrings.xml":
             _check_shared_strings(archive, entry)
-        elif name.startswith("xl/worksheets/"):
-            sheet = next((s for s, p in info.sheet_parts.items() if p == name), name)
-            cells = _check_worksheet(archive, entry, sheet)
-            if cells:
-                info.formula_cells[sheet] = cells
-        else:
+        elif not entry.filename.startswith("xl/worksheets/"):
             _scan(archive, entry, lambda chunk, overlap: None)
+    sheet_of = {p: s for s, p in info.sheet_parts.items()}
+    for entry in worksheets:
+        sheet = sheet_of.get(entry.filename, entry.filename)
+        cells = _check_worksheet(archive, entry, sheet)
+        if cells:
+            info.formula_cells[sheet] = cells
+        if on_sheet is not None and entry.filename in sheet_of:
+            on_sheet(sheet)
     return info
 
 
@@ -154,7 +164,7 @@ def _read_small(archive: zipfile.ZipFile, name: str, limit: int = 4 * 2**20) -> 
 
 
 def _no_dtd(chunk: bytes, name: str) -> None:
-    if any(mark in chunk for mark in _DTD_MARKS):
+    if b"!" in chunk and any(mark in chunk for mark in _DTD_MARKS):  # one-byte search first: fast
         raise refuse(f"the part {name} declares XML entities (<!DOCTYPE>/<!ENTITY>), which Excel never writes; "
                      "the workbook was not opened")
 
@@ -211,19 +221,36 @@ def _check_worksheet(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, sheet: st
         start = max(overlap - 64, 0)
         # Fast path: no reference with two or more column letters or six or more row digits, written the
         # usual way (' r="'): then the sheet stays under 26 columns x 99,999 rows. Otherwise look closely.
-        unusual = _FAR_REF_RE.search(chunk, start) or any(mark in chunk for mark in _ODD_SPACING)
+        unusual = _FAR_REF_RE.search(chunk, start) or any(
+            mark[:1] in chunk and mark in chunk for mark in _ODD_SPACING)  # one-byte search first: fast
         if unusual:
             for letters, number in _ANY_REF_RE.findall(chunk, start):
                 state["rows"] = max(state["rows"], int(number))
                 if letters:
                     state["cols"] = max(state["cols"], column_number(letters))
             too_big(state["rows"], max(state["cols"], 26))
-        if b"<f" in chunk or b":f" in chunk:
+        if _may_hold_formulas(chunk):
             for m in _FORMULA_NO_VALUE_RE.finditer(chunk, overlap):
                 formulas.append((int(m.group(2)), column_number(m.group(1))))
 
     _scan(archive, entry, each)
     return formulas
+
+
+def _may_hold_formulas(chunk: bytes) -> bool:
+    """Whether a chunk may hold a formula element (<f>, <f .../>, <x:f>): a quick pre-check.
+
+    Looking for 'f' followed by '>', '/' or white space is fast since those are rare in sheet
+    XML; each hit is checked for '<' or ':' before it. Text full of such hits falls back to
+    a plain search, so a hostile file cannot make this slow.
+    """
+    for hits, m in enumerate(_F_END_RE.finditer(chunk)):
+        if hits > 256:
+            return b"<f" in chunk or b":f" in chunk
+        at = m.start()
+        if at and chunk[at - 1] in b"<:":
+            return True
+    return False
 
 
 def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
