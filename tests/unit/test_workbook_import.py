@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -60,6 +61,45 @@ def test_unchanged_rows_are_not_written_and_a_change_is_audited_with_the_file_ha
     assert audit[0][:3] == ("import", "workbook", "hr.xlsx")
     assert report.sha256 in audit[0][3]
     assert audit[1][:3] == ("import", "department", "HR") and "New Sponsor" in audit[1][3]
+
+
+def test_created_records_get_one_audit_row_per_sheet_and_changed_records_one_each(demo_db, tmp_path):
+    data = export_bytes(demo_db)
+    with Database(tmp_path / "empty.duckdb") as empty:
+        report = apply_import(empty, ADMIN, read_upload(empty, data, "backup.xlsx"))
+        audit = empty.rows("SELECT entity, entity_key, department_id, before_json, after_json FROM audit_log "
+                           "WHERE action = 'import' ORDER BY audit_id")
+        assert [a[0] for a in audit] == ["department", "dimension", "level", "rubric", "assessment", "score",
+                                         "backlog_item", "checkin", "action", "workbook"]
+        scores = json.loads(audit[5][4])
+        assert audit[5][1] == "backup.xlsx" and audit[5][3] is None
+        assert scores["created"] == report.counts["Scores"]["new"] == empty.scalar("SELECT count(*) FROM scores")
+        assert scores["sha256"] == report.sha256 and scores["sheet"] == "Scores"
+        q, dept, dim = empty.one("SELECT s.quarter, s.department_id, s.dimension_id FROM scores s JOIN assessments a "
+                                 "ON a.quarter = s.quarter AND a.department_id = s.department_id "
+                                 "WHERE a.status = 'draft' ORDER BY 1, 2, 3 LIMIT 1")
+        assert f"{q}/{dept}/{dim}" in scores["keys"] and len(scores["keys"]) == scores["created"]
+
+        # The same database changed: one score edited, one department added; the rest is unchanged.
+        def edit_score(ws, h):
+            row = find_row(ws, h, quarter=q, department_id=dept, dimension_id=dim)
+            ws.cell(row, h["evidence"]).value = "Re-assessed with the sponsor"
+        changed = edit(export_bytes(empty), "Scores", edit_score)
+        changed = edit(changed, "Departments", lambda ws, h: ws.append(["NEW", "New department"]))
+        before = counts(empty)
+        again = apply_import(empty, ADMIN, read_upload(empty, changed, "edited.xlsx"))
+        assert again.counts["Scores"] == {"new": 0, "changed": 1, "unchanged": report.counts["Scores"]["new"] - 1}
+        assert again.counts["Departments"]["new"] == 1 and again.total_changes == 2
+        assert empty.scalar("SELECT evidence FROM scores WHERE quarter = $1 AND department_id = $2 AND "
+                            "dimension_id = $3", [q, dept, dim]) == "Re-assessed with the sponsor"
+        assert counts(empty)["audit_log"] == before["audit_log"] + 3
+        rows = empty.rows("SELECT entity, entity_key, department_id, before_json, after_json FROM audit_log "
+                          "ORDER BY audit_id DESC LIMIT 3")
+        assert [r[0] for r in rows] == ["workbook", "score", "department"]
+        assert rows[1][1:3] == (f"{q}/{dept}/{dim}", dept)
+        assert json.loads(rows[1][4])["evidence"] == "Re-assessed with the sponsor"
+        assert json.loads(rows[1][3])["evidence"] != "Re-assessed with the sponsor"
+        assert rows[2][1:3] == ("edited.xlsx", "NEW") and json.loads(rows[2][4])["keys"] == ["NEW"]
 
 
 def test_dry_run_and_any_error_write_nothing(demo_db):
