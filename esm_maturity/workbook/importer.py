@@ -266,8 +266,8 @@ def _audit_created(tx: Tx, change: Change, parsed: ParsedWorkbook) -> None:
     created record would repeat it; records an import changes keep a row each (_audit_rows).
     """
     key_len, dept = change.key_len, change.dept_index
-    keys = ["/".join(str(k) for k in row[:key_len]) for row in change.new] if key_len > 1 else \
-        [str(row[0]) for row in change.new]
+    keys = [str(row[0]) for row in change.new] if key_len == 1 else \
+        ["/".join(map(str, row[:key_len])) for row in change.new]
     departments = {row[dept] for row in change.new} if dept is not None else set()
     tx.audit("import", change.entity, parsed.filename, after={
         "created": len(keys), "sheet": change.sheet, "file": parsed.filename, "sha256": parsed.sha256,

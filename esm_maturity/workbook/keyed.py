@@ -14,27 +14,36 @@ def label(ps: ParsedSheet, row: Row) -> str:
 
 
 def keyed(ctx: Context, ps: ParsedSheet, check=None):
-    """Rows with a valid, unique key: yields (row, key). Reports bad and duplicate keys."""
+    """Rows with a valid, unique key: yields (row, key). Reports bad and duplicate keys.
+
+    Each check runs once per distinct value; rows are only touched for values the check
+    rejects or rewrites (most keys come in clean, so most rows need nothing).
+    """
     seen: dict[Any, int] = {}
     names = ps.spec.key
     auto = ps.spec.auto_key
-    checks = list((check or {}).items())
-    memo: dict = {}
-    for row in ps.rows:
-        values = row.values
-        failed = False
-        for name, fn in checks:
-            value = values.get(name)
+    checks = []
+    for name, fn in (check or {}).items():
+        results = {}
+        for value in {row.values.get(name) for row in ps.rows}:
             if value is None:
                 continue
             try:
-                result = memo[(name, value)]
-            except KeyError:
-                try:
-                    result = fn(value)
-                except ValidationError as err:
-                    result = err
-                memo[(name, value)] = result
+                result = fn(value)
+            except ValidationError as err:
+                result = err
+            if isinstance(result, ValidationError) or result != value or result.__class__ is not value.__class__:
+                results[value] = result
+        if results:
+            checks.append((name, results))
+    for row in ps.rows:
+        values = row.values
+        failed = False
+        for name, results in checks:
+            value = values.get(name)
+            if value is None or value not in results:
+                continue
+            result = results[value]
             if isinstance(result, ValidationError):
                 for p in result.problems:
                     ctx.error(label(ps, row), row.excel_row, p.field, p.message)
@@ -43,7 +52,7 @@ def keyed(ctx: Context, ps: ParsedSheet, check=None):
                 values[name] = result
         if failed:
             continue
-        key = tuple([values.get(n) for n in names])
+        key = tuple(map(values.get, names))
         if auto and key[0] is None:
             yield row, key
             continue
