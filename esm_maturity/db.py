@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .models import SYSTEM, Actor, DatabaseInUse, DatabaseTooNew, EsmError
 
@@ -106,23 +107,24 @@ class Tx:
         """Bulk insert: many rows in one statement (executemany is ~100x slower in DuckDB).
 
         `table` and `columns` are identifiers from our own code, never user input; the
-        values travel as a DataFrame, not as SQL text. (On PostgreSQL this becomes COPY.)
+        values travel as Arrow columns (or a DataFrame), never as SQL text. DuckDB reads
+        None, NaN and pandas NA as NULL. (On PostgreSQL this becomes COPY.)
         """
-        frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=list(columns))
-        if frame.empty:
-            return 0
         for name in (table, *columns):
             if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
                 raise ValueError(f"not an identifier: {name!r}")
-        frame = frame[list(columns)].astype(object).where(frame[list(columns)].notna(), None)
+        data = rows[list(columns)] if isinstance(rows, pd.DataFrame) else _arrow_table(columns, rows)
+        count = len(data) if isinstance(data, pd.DataFrame) else data.num_rows
+        if not count:
+            return 0
         view = f"_bulk_{table}"
-        self.cursor.register(view, frame)
+        self.cursor.register(view, data)
         try:
             cols = ", ".join(columns)
             self.cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
         finally:
             self.cursor.unregister(view)
-        return len(frame)
+        return count
 
     def audit(self, action: str, entity: str, key: str, before: Any = None, after: Any = None,
               department_id: str | None = None) -> None:
@@ -131,6 +133,18 @@ class Tx:
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             [self.now, self.actor.name, action, entity, key, department_id,
              _json(before), _json(after)])
+
+
+def _arrow_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]):
+    """Rows as an Arrow table, column by column (twice as fast for DuckDB to read as a DataFrame).
+    A column Arrow cannot type (mixed kinds of value) falls back to a DataFrame."""
+    rows = list(rows)
+    if not rows:
+        return pd.DataFrame(columns=list(columns))
+    try:
+        return pa.Table.from_arrays([pa.array(list(col)) for col in zip(*rows)], names=list(columns))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.DataFrame(rows, columns=list(columns))
 
 
 def _json(value: Any) -> str | None:

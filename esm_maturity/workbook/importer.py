@@ -92,14 +92,12 @@ class ImportReport:
         return out
 
     def issues_frame(self):
-        import pandas as pd
 
         return pd.DataFrame([{"severity": i.severity, "sheet": i.sheet, "row": i.row, "column": i.column,
                               "message": i.message} for i in self.issues],
                             columns=["severity", "sheet", "row", "column", "message"])
 
     def counts_frame(self):
-        import pandas as pd
 
         return pd.DataFrame([{"sheet": s, **n} for s, n in self.counts.items()],
                             columns=["sheet", "new", "changed", "unchanged"])
@@ -184,7 +182,7 @@ def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Parse
                     on_progress(change.table)
                 _write(tx, change)
                 if change.changed:
-                    tx.insert_rows("audit_log", AUDIT_COLUMNS, _frame(_audit_rows(tx, change), AUDIT_COLUMNS))
+                    tx.insert_rows("audit_log", AUDIT_COLUMNS, _audit_rows(tx, change))
                 if change.new:
                     _audit_created(tx, change, parsed)
                 change.new, change.changed = [], []
@@ -224,11 +222,11 @@ def _upsert(tx: Tx, table: str, columns_: tuple[str, ...], key_len: int, rows_: 
     rows = [(*row, *extra.values()) for row in rows_]
     cols = ", ".join(columns)
     if not updates_needed:
-        tx.insert_rows(table, columns, _frame(rows, columns))  # new keys only (checked in this transaction): a plain insert
+        tx.insert_rows(table, columns, rows)  # new keys only (checked in this transaction): a plain insert
         return
     tx.execute(f"CREATE TEMP TABLE {stage} AS SELECT {cols} FROM {change.table} WHERE FALSE")
     try:
-        tx.insert_rows(stage, columns, _frame(rows, columns))
+        tx.insert_rows(stage, columns, rows)
         keys = ", ".join(columns_[:key_len])
         updates = [f"{col} = excluded.{col}" for col in [*columns_[key_len:], *change.extra]]
         if change.versioned:
@@ -241,11 +239,6 @@ def _upsert(tx: Tx, table: str, columns_: tuple[str, ...], key_len: int, rows_: 
 
 _JSON = json.JSONEncoder(default=str, ensure_ascii=False, sort_keys=True)
 AUDIT_COLUMNS = ["occurred_at", "actor", "action", "entity", "entity_key", "department_id", "before_json", "after_json"]
-
-
-def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
-    """Rows as an object frame for tx.insert_rows (no dtype guessing: dates and times stay Python objects)."""
-    return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
 def _audit_rows(tx: Tx, change: Change) -> list[tuple]:
