@@ -37,6 +37,16 @@ def _action(tx: Tx, action_id: str) -> Action | None:
     return Action(*row) if row else None
 
 
+def _current_action(tx: Tx, action_id: str, expected_version: int) -> Action:
+    """The action as stored, if it is still the version the person saw."""
+    action = _action(tx, action_id)
+    if action is None:
+        raise NotFound(f"there is no action {action_id}")
+    if action.version != expected_version:
+        raise ConflictError(f"someone else changed {action_id} while you were looking at it; reload to see it")
+    return action
+
+
 def _state(record: Checkin | Action | None) -> dict | None:
     if record is None:
         return None
@@ -219,11 +229,7 @@ def set_action_status(db: Database, actor: Actor, action_id: str, status: str, *
         raise ValidationError(f"{status!r} is not a status; use open, done or dropped", "status")
 
     def work(tx: Tx) -> int:
-        action = _action(tx, action_id)
-        if action is None:
-            raise NotFound(f"there is no action {action_id}")
-        if action.version != expected_version:
-            raise ConflictError(f"someone else changed {action_id} while you were looking at it; reload to see it")
+        action = _current_action(tx, action_id, expected_version)
         if action.status == status:
             return action.version
         department = tx.one("SELECT department_id FROM checkins WHERE checkin_id = $1", [action.checkin_id])
@@ -244,11 +250,7 @@ def promote_action(db: Database, actor: Actor, action_id: str, *, expected_versi
     from . import backlog  # built beside this module; imported late so check-ins work without it
 
     def work(tx: Tx) -> str:
-        action = _action(tx, action_id)
-        if action is None:
-            raise NotFound(f"there is no action {action_id}")
-        if action.version != expected_version:
-            raise ConflictError(f"someone else changed {action_id} while you were looking at it; reload to see it")
+        action = _current_action(tx, action_id, expected_version)
         if action.item_id:
             raise ValidationError(f"{action_id} already tracks the backlog item {action.item_id}", "action")
         if not action.is_open:
