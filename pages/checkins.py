@@ -7,7 +7,8 @@ import streamlit as st
 from esm_maturity import cadence as cadence_view
 from esm_maturity import checkins_queries as queries
 from esm_maturity.checkins import (DECISIONS, KIND_LABELS, KINDS, ActionInput, CarryOverDecision, CheckinInput,
-                                   ItemReview, add_action, promote_action, record_checkin, set_action_status)
+                                   ItemReview, add_action, promote_action, record_checkin, set_action_status,
+                                   update_checkin)
 from esm_maturity.models import EsmError
 from esm_maturity.timeline import EVENTS, timeline
 from esm_maturity.ui.context import departments_or_stop, esc, flash, page_setup, show_error, show_flash
@@ -213,6 +214,29 @@ with browse_tab:
                     try:
                         new_id = add_action(db, actor, checkin.checkin_id, ActionInput(new_text, new_owner, new_due))
                         flash(f"Added {new_id} to {checkin.checkin_id}.")
+                    except EsmError as err:
+                        show_error(err)
+            with st.expander("Edit this check-in", icon=":material/edit:"), \
+                    st.form(f"edit_checkin_{checkin.checkin_id}_{checkin.version}"):
+                cols = st.columns(3)
+                held = cols[0].date_input("Held on", value=checkin.held_on, format="YYYY-MM-DD", key="edit_held_on")
+                kind = cols[1].selectbox("Kind", KINDS, index=KINDS.index(checkin.kind), format_func=KIND_LABELS.get,
+                                         key="edit_kind")
+                next_on = cols[2].date_input("Next check-in", value=checkin.next_on, format="YYYY-MM-DD",
+                                             key="edit_next_on")
+                cols = st.columns(2)
+                facilitator = cols[0].text_input("Facilitator", checkin.facilitator, key="edit_facilitator")
+                attendees = cols[1].text_input("Attendees", checkin.attendees, key="edit_attendees")
+                texts = {name: st.text_area(title, getattr(checkin, name), key=f"edit_{name}", height=90)
+                         for name, title in (("notes", "Notes"), ("decisions", "Decisions"),
+                                             ("wins", "Wins and lessons to celebrate"), ("blockers", "Blockers"))}
+                if st.form_submit_button("Save the check-in", key="edit_checkin_save", disabled=not actor.can_edit):
+                    try:
+                        update_checkin(db, actor, checkin.checkin_id,
+                                       CheckinInput(held, checkin.department_id, kind, facilitator, attendees,
+                                                    next_on=next_on, **texts),
+                                       expected_version=checkin.version)
+                        flash(f"Saved {checkin.checkin_id}.")
                     except EsmError as err:
                         show_error(err)
 

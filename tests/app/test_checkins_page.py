@@ -143,3 +143,22 @@ def test_overview_shows_the_cadence(demo_app, demo_path):
     assert metrics["Quiet for 45+ days"] == "2" and metrics["Overdue actions"] == str(overdue)
     quiet = [d for d in at.dataframe if "department" in d.value and "last_checkin" in d.value][0].value
     assert set(quiet["department"]) == {"Security", "Project Office"}
+
+
+def test_edit_a_recorded_checkin(demo_app, demo_path):
+    at = open_page(demo_app)
+    checkin_id, held_on = db_rows(demo_path, "SELECT checkin_id, held_on FROM checkins "
+                                             "WHERE department_id = 'HR' ORDER BY checkin_id LIMIT 1")[0]
+    at.selectbox(key="ci_open").set_value(checkin_id).run()
+    at.text_area(key="edit_notes").input("Corrected notes: <b>not bold</b>")
+    at.button(key="edit_checkin_save").click().run()
+    assert f"Saved {checkin_id}" in texts(at)[1]
+    assert db_rows(demo_path, "SELECT notes FROM checkins WHERE checkin_id = $1", [checkin_id]) == [
+        ("Corrected notes: <b>not bold</b>",)]
+    # A next check-in before the meeting is refused and changes nothing.
+    at.date_input(key="edit_next_on").set_value(held_on - dt.timedelta(days=3))
+    at.text_area(key="edit_notes").input("Should not be saved")
+    at.button(key="edit_checkin_save").click().run()
+    assert "before" in texts(at)[0]
+    assert db_rows(demo_path, "SELECT notes FROM checkins WHERE checkin_id = $1", [checkin_id]) == [
+        ("Corrected notes: <b>not bold</b>",)]
