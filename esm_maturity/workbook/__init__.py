@@ -15,7 +15,7 @@ from typing import BinaryIO
 from ..db import Database
 from . import contract, forms
 from .importer import ImportFailed, ImportReport, apply_import, import_file, preview_import
-from .reader import Issue, ParsedWorkbook, read_workbook
+from .reader import Issue, ParsedWorkbook, open_workbook, read_workbook
 from .safety import MAX_UPLOAD_BYTES, UnsafeWorkbook
 from .store import enabled_sheets, export_rows, model_version
 from .writer import write_workbook
@@ -42,8 +42,13 @@ def template_bytes(db: Database | None = None) -> bytes:
 
 
 def read_upload(db: Database, data: bytes, filename: str) -> ParsedWorkbook:
-    """Check and read an uploaded file for this database (sheets it does not store are reported)."""
-    return read_workbook(data, filename, {s.name for s in enabled_sheets(db.rows)})
+    """Check an uploaded file for this database (sheets it does not store are reported) and start reading it.
+
+    Every check has run when this returns (a refused file raises UnsafeWorkbook); the big
+    sheets are still being parsed, so preview_import/apply_import validate the first ones
+    while the worker thread parses the rest.
+    """
+    return open_workbook(data, filename, {s.name for s in enabled_sheets(db.rows)})
 
 
 __all__ = ["read_uploads", "export_filename", "forms", "export_to", "export_bytes", "template_bytes", "read_upload", "read_workbook", "preview_import",
@@ -59,6 +64,8 @@ def read_uploads(db: Database, files: list[tuple[str, bytes]]) -> list[ParsedWor
             parsed.append(read_upload(db, data, name))
         except UnsafeWorkbook as err:
             raise UnsafeWorkbook(f"{name}: {err.problems[0].message}", "file") from None
+        if len(files) > 1:
+            parsed[-1].finish()   # one worker thread at a time
     return parsed
 
 

@@ -1,20 +1,29 @@
 """Import: validate a parsed workbook against the database, report, and apply all or nothing.
 
-plan_import() reads what is stored, checks every row (keys, references, the domain's
+plan() reads what is stored, checks every row (keys, references, the domain's
 rules: locked submitted assessments, the evidence rule, ...) and sorts rows into new,
 changed and unchanged. apply_import() plans again inside one write transaction and
 writes only if there is no error, with an audit row per changed record, one per sheet for the
 records it created (their keys), and one for the file with its hash.
+
+Three threads share a large import: the reader's worker parses sheets (loader.py), the
+main thread turns each sheet into rows and validates it as soon as it is parsed, and
+_Writer runs the DuckDB statements of the tables already validated. Python work stays on
+the main thread; the other two release the GIL while they work.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from operator import itemgetter
+from typing import Any, Callable, Sequence
 
 import pandas as pd
+import pyarrow as pa
 
 from ..db import Database, Tx, utcnow
 from ..models import Actor, EsmError, Problem, Role, ValidationError
@@ -131,14 +140,20 @@ class Context:
         self.issues.append(Issue(sheet, row, column, message, "warning"))
 
 
-def plan(fetch: Fetch, actor: Actor, parsed: ParsedWorkbook, now: dt.datetime) -> tuple[Context, ImportReport]:
-    """Check every row and sort it into new / changed / unchanged; nothing is written."""
+def plan(fetch: Fetch, actor: Actor, parsed: ParsedWorkbook, now: dt.datetime,
+         handled: Callable[[str, Context], None] | None = None) -> tuple[Context, ImportReport]:
+    """Check every row and sort it into new / changed / unchanged; nothing is written here.
+
+    `handled(name, ctx)` is called after each sheet handler (apply_import starts writing
+    the finished tables then)."""
     enabled = {s.name for s in enabled_sheets(fetch)}
-    ctx = Context(fetch, actor, now.date(), now, list(parsed.issues), enabled)
+    ctx = Context(fetch, actor, now.date(), now, [], enabled)
     from .rules import HANDLERS
 
-    for handler in HANDLERS:
+    for handler in HANDLERS:  # each reads its sheet when it starts (parsed.sheet), the worker parses the next
         handler(ctx, parsed)
+        if handled is not None:
+            handled(handler.__name__, ctx)
     counts: dict[str, dict[str, int]] = {}
     for change in ctx.changes:
         n = counts.setdefault(change.sheet, {"new": 0, "changed": 0, "unchanged": 0})
@@ -150,7 +165,7 @@ def plan(fetch: Fetch, actor: Actor, parsed: ParsedWorkbook, now: dt.datetime) -
         for sheet in needs_admin:
             ctx.error(sheet, None, None, f"{actor.name} is a {actor.role.name}: changing this sheet needs the admin "
                                          "role; remove the sheet or ask an admin to import")
-    report = ImportReport(parsed.filename, parsed.sha256, counts, ctx.issues)
+    report = ImportReport(parsed.filename, parsed.sha256, counts, [*parsed.issues, *ctx.issues])
     return ctx, report
 
 
@@ -165,27 +180,22 @@ def preview_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Par
 
 def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[ParsedWorkbook],
                  on_progress: Callable[[str], None] | None = None) -> ImportReport:
-    """Validate again inside one transaction and write everything, or nothing when there is an error."""
+    """Validate again inside one transaction and write everything, or nothing when there is an error.
+
+    Tables are written while later sheets are still being validated (see _Writer); an error
+    anywhere rolls the whole transaction back, so all or nothing holds."""
     actor.require(Role.editor, "import a workbook")
     from .rules import combine
 
     parsed = combine(parsed)
 
     def work(tx: Tx) -> ImportReport:
-        fetch = lambda sql, params: tx.execute(sql, params)  # noqa: E731
-        ctx, report = plan(fetch, actor, parsed, tx.now)
-        if report.errors:
-            raise ImportFailed(report)
-        for change in ctx.changes:
-            if change.new or change.changed:
-                if on_progress:
-                    on_progress(change.table)
-                _write(tx, change)
-                if change.changed:
-                    tx.insert_rows("audit_log", AUDIT_COLUMNS, _audit_rows(tx, change))
-                if change.new:
-                    _audit_created(tx, change, parsed)
-                change.new, change.changed = [], []
+        with _Writer(tx, parsed, on_progress) as writer:
+            ctx, report = plan(writer.fetch, actor, parsed, tx.now, writer.handled)
+            if report.errors:
+                writer.abandon()
+                raise ImportFailed(report)
+            writer.write_rest(ctx)
         tx.audit("import", "workbook", parsed.filename,
                  after={"file": parsed.filename, "sha256": parsed.sha256, "counts": report.counts})
         report.applied = True
@@ -195,18 +205,158 @@ def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Parse
         return db.write(actor, work)
 
 
+# Tables whose rows are final once this handler has run (Scores adds draft assessments, and reads
+# the stored dimensions: nothing is written before it is done).
+_WRITE_FROM = "scores"
+
+
+class _Writer:
+    """Runs every use of the transaction in one second thread, so DuckDB writes a finished table
+    (without the GIL) while the main thread validates the next sheet.
+
+    The main thread still does the Python part of a write (rows, audit records, Arrow-backed
+    frames: see _QueuedTx); the thread only runs statements, in order, one at a time, in the
+    one transaction. A table is written once no handler may still change it or read what it
+    replaces (from Scores on: Scores adds draft assessments and reads the stored dimensions),
+    and only while no error has been found. It is queued just after the next handler has read
+    its stored rows, so that read does not wait behind the write.
+    """
+
+    def __init__(self, tx: Tx, parsed: ParsedWorkbook, on_progress: Callable[[str], None] | None):
+        self._tx, self._parsed, self._on_progress = tx, parsed, on_progress
+        self._queued_tx = _QueuedTx(tx, self)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="workbook-writer")
+        self._jobs: list[Future] = []
+        self._ready: list[Change] = []
+        self._queued = 0          # ctx.changes[:_queued] are written or queued
+        self._started = False
+        self._stopped = False
+        self._read_ahead: dict[str, Future] = {}
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            if exc[0] is not None:
+                self.abandon()
+            else:
+                self._wait()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple]:
+        read = self._read_ahead.pop(sql, None) if not params else None
+        rows = (read or self._pool.submit(self._tx.execute, sql, params)).result()
+        self._queue_ready()
+        return rows
+
+    def queue(self, fn: Callable, *args: Any, **kwargs: Any) -> None:
+        self._jobs.append(self._pool.submit(fn, *args, **kwargs))
+
+    def handled(self, name: str, ctx: Context) -> None:
+        if name == _WRITE_FROM and not self._started:
+            self._started = True
+            from .rules_ci import READS
+
+            # what the later handlers read, read before any write is queued (they read other tables)
+            self._read_ahead = {sql: self._pool.submit(self._tx.execute, sql, []) for sheet, sql in READS.items()
+                                if sheet in ctx.enabled}
+        if self._stopped or not self._started:
+            return
+        if any(i.severity == "error" for i in (*ctx.issues, *self._parsed._issues)):
+            self._stopped = True          # the import will fail: write nothing more
+            self._ready = []
+            return
+        self._ready += ctx.changes[self._queued:]
+        self._queued = len(ctx.changes)
+
+    def write_rest(self, ctx: Context) -> None:
+        self._ready += ctx.changes[self._queued:]
+        self._queued = len(ctx.changes)
+        self._queue_ready()
+        self._wait()
+        for change in ctx.changes:
+            change.new, change.changed = [], []
+
+    def abandon(self) -> None:
+        """Wait for what runs (the transaction rolls back afterwards); its errors matter no more."""
+        for job in self._jobs:
+            job.cancel()
+        for job in self._jobs:
+            with suppress(Exception):
+                job.result()
+        self._jobs = []
+
+    def _queue_ready(self) -> None:
+        ready, self._ready = self._ready, []
+        for change in ready:
+            if change.new or change.changed:
+                if self._on_progress:
+                    self._on_progress(change.table)
+                if change.allocate is not None and any(row[0] is None for row in change.new):
+                    self.queue(_write_change, self._tx, change, self._parsed)  # keys come from the database
+                else:
+                    _write_change(self._queued_tx, change, self._parsed)
+
+    def _wait(self) -> None:
+        jobs, self._jobs = self._jobs, []
+        for job in jobs:
+            job.result()
+
+
+class _QueuedTx:
+    """The transaction as the main thread sees it while _Writer runs: rows become Arrow-backed
+    frames here and each statement is queued for the writer thread (nothing is read back)."""
+
+    def __init__(self, tx: Tx, writer: _Writer):
+        self.now, self.actor = tx.now, tx.actor
+        self._tx, self._writer = tx, writer
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        self._writer.queue(self._tx.execute, sql, params)
+        return []
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        self._writer.queue(self._tx.insert_rows, table, columns, _frame(columns, rows))
+
+    def audit(self, *args: Any, **kwargs: Any) -> None:
+        self._writer.queue(self._tx.audit, *args, **kwargs)
+
+
+def _frame(columns: Sequence[str], rows: Sequence[Sequence[Any]]):
+    """Rows as a DataFrame of Arrow columns: DuckDB reads it without the GIL. Rows Arrow cannot
+    type (mixed kinds of value) go as they are (tx.insert_rows converts them itself)."""
+    rows = list(rows)
+    if not rows:
+        return rows
+    try:
+        table = pa.Table.from_arrays([pa.array(col) for col in zip(*rows)], names=list(columns))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return rows
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _write_change(tx: Tx, change: Change, parsed: ParsedWorkbook) -> None:
+    _write(tx, change)
+    if change.changed:
+        tx.insert_rows("audit_log", AUDIT_COLUMNS, _audit_rows(tx, change))
+    if change.new:
+        _audit_created(tx, change, parsed)
+
+
 def _write(tx: Tx, change: Change) -> None:
-    """Rows with keys first, then new rows with assigned keys (so assigned keys skip the imported ones)."""
+    """Rows with keys first, then new rows with assigned keys (so assigned keys skip the imported ones).
+    change.new keeps its length throughout (the report counts it while this runs)."""
     blank = [row for row in change.new if row[0] is None]
-    if blank:
-        change.new = [row for row in change.new if row[0] is not None]
-    _upsert(tx, change.table, change.columns, change.key_len, change.new, change, updates_needed=False)
+    keyed = [row for row in change.new if row[0] is not None] if blank else change.new
+    _upsert(tx, change.table, change.columns, change.key_len, keyed, change, updates_needed=False)
     _upsert(tx, change.table, change.columns, change.key_len, [r for _, r in change.changed], change)
     if blank:
         keys = change.allocate(tx, len(blank))
         blank = [(key, *row[1:]) for key, row in zip(keys, blank)]
         _upsert(tx, change.table, change.columns, change.key_len, blank, change, updates_needed=False)
-        change.new += blank
+        change.new = keyed + blank
     if change.after_write:
         change.after_write(tx, change)
 
@@ -259,8 +409,14 @@ def _audit_created(tx: Tx, change: Change, parsed: ParsedWorkbook) -> None:
     created record would repeat it; records an import changes keep a row each (_audit_rows).
     """
     key_len, dept = change.key_len, change.dept_index
-    keys = [str(row[0]) for row in change.new] if key_len == 1 else \
-        ["/".join(map(str, row[:key_len])) for row in change.new]
+    if key_len == 1:
+        keys = [str(row[0]) for row in change.new]
+    elif key_len == 2:
+        keys = [f"{a}/{b}" for a, b in map(itemgetter(0, 1), change.new)]
+    elif key_len == 3:
+        keys = [f"{a}/{b}/{c}" for a, b, c in map(itemgetter(0, 1, 2), change.new)]
+    else:
+        keys = ["/".join(map(str, row[:key_len])) for row in change.new]
     departments = {row[dept] for row in change.new} if dept is not None else set()
     tx.audit("import", change.entity, parsed.filename, after={
         "created": len(keys), "sheet": change.sheet, "file": parsed.filename, "sha256": parsed.sha256,
@@ -269,10 +425,10 @@ def _audit_created(tx: Tx, change: Change, parsed: ParsedWorkbook) -> None:
 
 def import_file(db: Database, actor: Actor, data: bytes, filename: str, *, dry_run: bool) -> ImportReport:
     """Read, check and import (or only preview) one file: the command line's entry point."""
-    from .reader import read_workbook
+    from .reader import open_workbook
 
     enabled = {s.name for s in enabled_sheets(db.rows)}
-    parsed = read_workbook(data, filename, enabled)
+    parsed = open_workbook(data, filename, enabled)
     if dry_run:
         return preview_import(db, actor, parsed)
     try:

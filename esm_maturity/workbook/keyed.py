@@ -13,19 +13,21 @@ def label(ps: ParsedSheet, row: Row) -> str:
     return row.sheet or ps.title
 
 
-def keyed(ctx: Context, ps: ParsedSheet, check=None):
-    """Rows with a valid, unique key: yields (row, key). Reports bad and duplicate keys.
+def keyed(ctx: Context, ps: ParsedSheet, check=None) -> list[tuple[Row, tuple]]:
+    """Rows with a valid, unique key, as (row, key). Reports bad and duplicate keys.
 
     Each check runs once per distinct value; rows are only touched for values the check
-    rejects or rewrites (most keys come in clean, so most rows need nothing).
+    rejects or rewrites (most keys come in clean, so most rows need nothing). A sheet whose
+    keys are all clean and distinct (the usual case) needs no per-row bookkeeping at all.
+    A rejected row is left out, so its key errors never meet the handler's on the same row.
     """
-    seen: dict[Any, int] = {}
     names = ps.spec.key
     auto = ps.spec.auto_key
+    rows = ps.rows
     checks = []
     for name, fn in (check or {}).items():
         results = {}
-        for value in {row.values.get(name) for row in ps.rows}:
+        for value in {row.values.get(name) for row in rows}:
             if value is None:
                 continue
             try:
@@ -36,6 +38,22 @@ def keyed(ctx: Context, ps: ParsedSheet, check=None):
                 results[value] = result
         if results:
             checks.append((name, results))
+    if not checks:
+        if len(names) == 1:
+            name = names[0]
+            keys = [(row.values.get(name),) for row in rows]
+        else:
+            keys = [tuple(map(row.values.get, names)) for row in rows]
+        blanks = keys.count((None,) * len(names)) if auto else 0
+        if len(set(keys)) + max(blanks - 1, 0) == len(keys):
+            return list(zip(rows, keys))
+    return list(_keyed_rows(ctx, ps, checks))
+
+
+def _keyed_rows(ctx: Context, ps: ParsedSheet, checks):
+    seen: dict[Any, int] = {}
+    names = ps.spec.key
+    auto = ps.spec.auto_key
     for row in ps.rows:
         values = row.values
         failed = False

@@ -1,9 +1,10 @@
 """Parse checked sheets with python-calamine in a worker thread, and pause the garbage collector.
 
 python-calamine parses a sheet in Rust without holding the GIL, so while the worker parses
-one sheet the main thread checks the next one (safety.py) and turns earlier ones into rows
-(reader.py). A sheet is handed to the worker only after it passed its checks. Every call
-on the calamine workbook goes through the one worker, never two at once.
+one sheet the main thread checks the next one (safety.py), turns earlier ones into rows
+(reader.py) and validates them (importer.py). A sheet is handed to the worker only after it
+passed its checks. Every call on the calamine workbook goes through the one worker, never
+two at once.
 """
 
 from __future__ import annotations
@@ -42,7 +43,13 @@ class SheetLoader:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker (after the sheet it is parsing) and drop the workbook."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._sheets.clear()
+        self._opened = None
 
     def _open(self) -> Future:
         if self._opened is None:

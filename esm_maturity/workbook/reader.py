@@ -49,18 +49,79 @@ class ParsedSheet:
     rows: list[Row] = field(default_factory=list)
 
 
-@dataclass
 class ParsedWorkbook:
-    filename: str
-    sha256: str
-    about: dict[str, str]
-    sheets: dict[str, ParsedSheet]     # contract sheet name -> rows
-    issues: list[Issue] = field(default_factory=list)
-    kind: str = c.FORMAT
+    """A checked workbook: its About values, sheets (contract name -> rows) and issues.
+
+    Fresh from open_workbook() the big sheets may still be arriving: the worker thread
+    parses them while the importer validates the ones it has (sheet() reads one sheet when
+    first asked for). `sheets`, `issues` and `errors` read whatever is left first.
+    """
+
+    def __init__(self, filename: str, sha256: str, about: dict[str, str], sheets: dict[str, ParsedSheet],
+                 issues: list[Issue] | None = None, kind: str = c.FORMAT):
+        self.filename = filename
+        self.sha256 = sha256
+        self.about = about
+        self.kind = kind
+        self._sheets = sheets
+        self._issues = issues if issues is not None else []
+        self._pending: _PendingSheets | None = None
+
+    @property
+    def sheets(self) -> dict[str, ParsedSheet]:
+        self.finish()
+        return self._sheets
+
+    @property
+    def issues(self) -> list[Issue]:
+        self.finish()
+        return self._issues
 
     @property
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == "error"]
+
+    def sheet(self, name: str) -> ParsedSheet | None:
+        """One contract sheet (None if the file has none), read now if it was still waiting."""
+        if self._pending is not None:
+            self._pending.read(name)
+        return self._sheets.get(name)
+
+    def finish(self) -> None:
+        """Read every sheet still waiting and let the worker thread go."""
+        if self._pending is not None:
+            self._pending.read_all()
+
+
+class _PendingSheets:
+    """The sheets of an opened workbook not read yet; reads each on demand, in any order."""
+
+    def __init__(self, parsed: ParsedWorkbook, loader: SheetLoader, todo: dict[str, tuple[str, c.Sheet]], info):
+        self._parsed, self._loader, self._todo, self._info = parsed, loader, todo, info
+
+    def read(self, name: str) -> None:
+        item = self._todo.pop(name, None)
+        if item is None:
+            return
+        try:
+            with paused_gc():
+                title, spec = item
+                self._parsed._sheets[name] = _read_sheet(self._loader, title, spec, self._info,
+                                                         self._parsed._issues)
+        except BaseException:
+            self.close()
+            raise
+        if not self._todo:
+            self.close()
+
+    def read_all(self) -> None:
+        for name in list(self._todo):
+            self.read(name)
+
+    def close(self) -> None:
+        self._todo = {}
+        self._parsed._pending = None
+        self._loader.close()
 
 
 # --- cells --------------------------------------------------------------------------------
@@ -190,33 +251,51 @@ PARSERS = {
 
 
 def read_workbook(data: bytes, filename: str = "workbook.xlsx", enabled: set[str] | None = None) -> ParsedWorkbook:
-    """Check, then read every known sheet. Raises UnsafeWorkbook for a file it will not open.
+    """Check, then read every known sheet. Raises UnsafeWorkbook for a file it will not open."""
+    parsed = open_workbook(data, filename, enabled)
+    parsed.finish()
+    return parsed
 
+
+def open_workbook(data: bytes, filename: str = "workbook.xlsx", enabled: set[str] | None = None) -> ParsedWorkbook:
+    """Check the whole file and read its About sheet; the other sheets are read when asked for.
+
+    Raises UnsafeWorkbook for a file it will not open: every check has run when this returns.
     A sheet is parsed (in a worker thread, see loader.py) as soon as it has passed its checks,
-    while the next one is checked; the garbage collector rests meanwhile.
+    while the next one is checked, and while the importer validates the sheets read before it;
+    the garbage collector rests meanwhile.
     """
     wanted = {c.normalise_name(n) for n in (c.ABOUT, c.FORM_SHEET, *(s.name for s in c.SHEETS
                                                                    if enabled is None or s.name in enabled))}
-    with paused_gc(), SheetLoader(data, lambda name: c.normalise_name(name) in wanted) as loader:
-        info = check_upload(data, filename, loader.sheet_checked)
-        try:
-            _, sheet_names = loader.book()
-        except Exception as err:  # calamine raises its own error types for damaged files
-            raise refuse(f"the workbook could not be read ({str(err)[:120]}); open it in Excel, save it as "
-                         "Excel Workbook (.xlsx) and upload it again") from None
-        return _read_sheets(loader, sheet_names, data, filename, enabled, info)
+    loader = SheetLoader(data, lambda name: c.normalise_name(name) in wanted)
+    try:
+        with paused_gc():
+            info = check_upload(data, filename, loader.sheet_checked)
+            try:
+                _, sheet_names = loader.book()
+            except Exception as err:  # calamine raises its own error types for damaged files
+                raise refuse(f"the workbook could not be read ({str(err)[:120]}); open it in Excel, save it as "
+                             "Excel Workbook (.xlsx) and upload it again") from None
+            parsed = _open_sheets(loader, sheet_names, data, filename, enabled, info)
+    except BaseException:
+        loader.close()
+        raise
+    if parsed._pending is None:
+        loader.close()
+    return parsed
 
 
-def _read_sheets(loader: SheetLoader, sheet_names: list[str], data: bytes, filename: str, enabled: set[str] | None,
+def _open_sheets(loader: SheetLoader, sheet_names: list[str], data: bytes, filename: str, enabled: set[str] | None,
                  info) -> ParsedWorkbook:
     parsed = ParsedWorkbook(filename, hashlib.sha256(data).hexdigest(), {}, {})
+    issues = parsed._issues
     known = {c.normalise_name(s.name): s for s in c.SHEETS}
     titles = {}
     for title in sheet_names:
         key = c.normalise_name(title)
         if key in titles:
-            parsed.issues.append(Issue(title, None, None, f"two sheets are named {title!r} (ignoring case and "
-                                                          "spaces); rename or delete one"))
+            issues.append(Issue(title, None, None, f"two sheets are named {title!r} (ignoring case and "
+                                                   "spaces); rename or delete one"))
             continue
         titles[key] = title
     about_title = titles.get(c.normalise_name(c.ABOUT))
@@ -224,7 +303,7 @@ def _read_sheets(loader: SheetLoader, sheet_names: list[str], data: bytes, filen
         raise refuse(
             "this workbook has no About sheet, so it is not an ESM workbook; download the template or an export "
             "from the Data page and copy your rows into it")
-    parsed.about = _read_about(_cells(loader, about_title), about_title, parsed.issues)
+    parsed.about = _read_about(_cells(loader, about_title), about_title, issues)
     fmt = parsed.about.get("format", "")
     parsed.kind = fmt
     if fmt not in (c.FORMAT, c.FORM_FORMAT) or parsed.about.get("format_version") != c.FORMAT_VERSION:
@@ -236,20 +315,22 @@ def _read_sheets(loader: SheetLoader, sheet_names: list[str], data: bytes, filen
         if form_title is None:
             raise refuse(f"this self-assessment form has no {c.FORM_SHEET!r} sheet; download a new form")
         spec = c.Sheet(c.FORM_SHEET, c.FORM_COLUMNS, ("dimension_id",), "scores")
-        parsed.sheets[c.FORM_SHEET] = _read_sheet(loader, form_title, spec, info, parsed.issues)
+        parsed._sheets[c.FORM_SHEET] = _read_sheet(loader, form_title, spec, info, issues)
         return parsed
+    todo: dict[str, tuple[str, c.Sheet]] = {}
     for key, title in titles.items():
         if key == c.normalise_name(c.ABOUT):
             continue
         spec = known.get(key)
         if spec is None:
-            parsed.issues.append(Issue(title, None, None, "is not a sheet of the ESM workbook; it was ignored",
-                                       "warning"))
+            issues.append(Issue(title, None, None, "is not a sheet of the ESM workbook; it was ignored", "warning"))
         elif enabled is not None and spec.name not in enabled:
-            parsed.issues.append(Issue(title, None, None, "this version of the app does not store this sheet yet; "
-                                                          "it was ignored", "warning"))
+            issues.append(Issue(title, None, None, "this version of the app does not store this sheet yet; "
+                                                   "it was ignored", "warning"))
         else:
-            parsed.sheets[spec.name] = _read_sheet(loader, title, spec, info, parsed.issues)
+            todo[spec.name] = (title, spec)
+    if todo:
+        parsed._pending = _PendingSheets(parsed, loader, todo, info)
     return parsed
 
 

@@ -20,7 +20,7 @@ from .rules_ci import actions, backlog, checkins
 def departments(ctx: Context, wb: ParsedWorkbook) -> None:
     stored = _stored(ctx, "SELECT department_id, name, sponsor, champion, active FROM departments")
     ctx.state["departments"] = set(stored)
-    ps = wb.sheets.get(c.DEPARTMENTS.name)
+    ps = wb.sheet(c.DEPARTMENTS.name)
     if ps is None:
         return
     folded = {k.casefold(): k for k in stored}
@@ -42,7 +42,7 @@ def dimensions(ctx: Context, wb: ParsedWorkbook) -> None:
     stored = _stored(ctx, "SELECT dimension_id, name, description, position, active FROM dimensions")
     ctx.state["dimensions"] = set(stored)
     ctx.state["new_dimensions"] = {}
-    ps = wb.sheets.get(c.DIMENSIONS.name)
+    ps = wb.sheet(c.DIMENSIONS.name)
     if ps is None:
         return
     change = Change(ps.title, "dimensions", ("dimension_id", "name", "description", "position", "active"), 1,
@@ -63,7 +63,7 @@ def dimensions(ctx: Context, wb: ParsedWorkbook) -> None:
 
 
 def levels(ctx: Context, wb: ParsedWorkbook) -> None:
-    ps = wb.sheets.get(c.LEVELS.name)
+    ps = wb.sheet(c.LEVELS.name)
     rubric_count: dict[str, int] = {}
     if ps is not None:
         stored = _stored(ctx, "SELECT dimension_id, level, description FROM rubric", 2)
@@ -110,7 +110,7 @@ def assessments(ctx: Context, wb: ParsedWorkbook) -> None:
     ctx.state["assessments_stored"] = stored
     final = {k: v[2] for k, v in stored.items()}
     ctx.state["assessment_status"] = final
-    ps = wb.sheets.get(c.ASSESSMENTS.name)
+    ps = wb.sheet(c.ASSESSMENTS.name)
     change = Change(ps.title if ps else c.ASSESSMENTS.name, "assessments",
                     ("quarter", "department_id", "status", "submitted_by", "submitted_on"), 2, "assessment",
                     versioned=True, extra={"updated_at": ctx.now}, dept_index=1)
@@ -144,7 +144,7 @@ def assessments(ctx: Context, wb: ParsedWorkbook) -> None:
 
 
 def scores(ctx: Context, wb: ParsedWorkbook) -> None:
-    ps = wb.sheets.get(c.SCORES.name)
+    ps = wb.sheet(c.SCORES.name)
     if ps is None:
         return _check_submissions(ctx, {})
     stored = _stored(ctx, "SELECT quarter, department_id, dimension_id, score, na, target, evidence, assessed_by, "
@@ -154,50 +154,61 @@ def scores(ctx: Context, wb: ParsedWorkbook) -> None:
     change = Change(ps.title, "scores", ("quarter", "department_id", "dimension_id", "score", "na", "target",
                                          "evidence", "assessed_by", "assessed_on"), 3, "score", dept_index=1)
     has_by, has_on = "assessed_by" in ps.columns, "assessed_on" in ps.columns
-    has = {name: name in ps.columns for name in ("score", "target", "evidence")}
+    has_score, has_target, has_evidence = ("score" in ps.columns, "target" in ps.columns,
+                                           "evidence" in ps.columns)
     written: list[tuple[Row, tuple, tuple | None]] = []
     final_scores = {k: (v[3], v[4]) for k, v in stored.items()}
     actor, today = ctx.actor.name, ctx.today
+    # submitted in the app and still submitted after this import: its scores are locked
+    locked = {k for k, a in ctx.state["assessments_stored"].items() if a[2] == "submitted"
+              and status.get(k) == "submitted"}
+    add_new, add_changed = change.new.append, change.changed.append
+    unchanged = 0
     for row, key in _keyed(ctx, ps, {"department_id": check_department_id}):
         quarter, dept, dim = key
-        label = _label(ps, row)
         if dept not in depts:
-            ctx.error(label, row.excel_row, "department_id",
+            ctx.error(_label(ps, row), row.excel_row, "department_id",
                       f"there is no department {dept!r} in the Departments sheet or the app")
             continue
         if dim not in dims:
-            ctx.error(label, row.excel_row, "dimension_id",
+            ctx.error(_label(ps, row), row.excel_row, "dimension_id",
                       f"there is no dimension {dim!r} in the Dimensions sheet or the app")
             continue
-        old = stored.get(key)
+        old = stored.get(key) if stored else None
         v = row.values
-        if has["score"]:
+        if has_score:
             sv = v.get("score")
             score, na = (sv.level, sv.na) if sv is not None else (None, False)
         else:
             score, na = (old[3], old[4]) if old else (None, False)
-        target = v.get("target") if has["target"] else (old[5] if old else None)
-        evidence = (v.get("evidence") or "") if has["evidence"] else (old[6] if old else "")
+        target = v.get("target") if has_target else (old[5] if old else None)
+        evidence = (v.get("evidence") or "") if has_evidence else (old[6] if old else "")
         if old is None and score is None and not na and target is None and not evidence:
             continue  # nothing to record: not assessed
-        by = (v.get("assessed_by") or None) if has_by else (old[7] if old else None)
-        on = v.get("assessed_on") if has_on else (old[8] if old else None)
-        new = (quarter, dept, dim, score, na, target, evidence, by, on)
-        if old is not None and new[:7] == old[:7] and not (has_by or has_on):
-            new = old
-        elif not has_by or not has_on:
-            new = (*new[:7], by if has_by else actor, on if has_on else today)
+        if has_by and has_on:
+            new = (quarter, dept, dim, score, na, target, evidence, v.get("assessed_by") or None, v.get("assessed_on"))
+        else:
+            by = (v.get("assessed_by") or None) if has_by else (old[7] if old else None)
+            on = v.get("assessed_on") if has_on else (old[8] if old else None)
+            new = (quarter, dept, dim, score, na, target, evidence, by, on)
+            if old is not None and new[:7] == old[:7] and not (has_by or has_on):
+                new = old
+            else:
+                new = (*new[:7], by if has_by else actor, on if has_on else today)
         if old == new:
-            change.unchanged += 1
+            unchanged += 1
             continue
-        if status.get((quarter, dept)) == "submitted" and (quarter, dept) in ctx.state["assessments_stored"] and \
-                ctx.state["assessments_stored"][(quarter, dept)][2] == "submitted":
-            ctx.error(label, row.excel_row, "score", f"the {quarter} assessment of {dept} is submitted and locked; "
-                                                     "reopen it in the app first, then import again")
+        if locked and (quarter, dept) in locked:
+            ctx.error(_label(ps, row), row.excel_row, "score", f"the {quarter} assessment of {dept} is submitted and "
+                                                               "locked; reopen it in the app first, then import again")
             continue
-        change.add(new, old)
+        if old is None:
+            add_new(new)
+        else:
+            add_changed((old, new))
         final_scores[key] = (score, na)
         written.append((row, new, old))
+    change.unchanged += unchanged
     _evidence_rule(ctx, ps, written, final_scores)
     _create_missing_assessments(ctx, change)
     ctx.changes.append(change)

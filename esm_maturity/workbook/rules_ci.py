@@ -21,6 +21,12 @@ CHECKIN_COLUMNS = ("checkin_id", "held_on", "department_id", "kind", "facilitato
                    "decisions", "wins", "next_on")
 ACTION_COLUMNS = ("action_id", "checkin_id", "text", "owner", "due_on", "status", "item_id", "closed_on")
 FINAL = ("closed", "rejected", "withdrawn")
+BACKLOG_SQL = f"SELECT {', '.join(BACKLOG_COLUMNS)} FROM backlog_items"
+CHECKIN_SQL = f"SELECT {', '.join(CHECKIN_COLUMNS)} FROM checkins"
+ACTION_SQL = f"SELECT {', '.join(ACTION_COLUMNS)} FROM actions"
+# What these handlers read of the stored data; the tables written before them (up to Scores) are
+# others, so apply_import may read these first and write those meanwhile.
+READS = {c.BACKLOG.name: BACKLOG_SQL, c.CHECKINS.name: CHECKIN_SQL, c.ACTIONS.name: ACTION_SQL}
 
 
 _CLEAN_ITEM_ID = re.compile(r"CI-\d{4,}\Z")   # already what clean_fields makes of a key: nothing to do
@@ -37,9 +43,9 @@ def _check_item_id(value):
 def backlog(ctx: Context, wb: ParsedWorkbook) -> None:
     if c.BACKLOG.name not in ctx.enabled:
         return
-    rows = stored(ctx, f"SELECT {', '.join(BACKLOG_COLUMNS)} FROM backlog_items")
+    rows = stored(ctx, BACKLOG_SQL)
     ctx.state["items"] = set(rows)
-    ps = wb.sheets.get(c.BACKLOG.name)
+    ps = wb.sheet(c.BACKLOG.name)
     if ps is None:
         return
     from ..backlog import check_gates
@@ -47,26 +53,32 @@ def backlog(ctx: Context, wb: ParsedWorkbook) -> None:
     change = Change(ps.title, "backlog_items", BACKLOG_COLUMNS, 1, "backlog_item", versioned=True,
                     extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now, "raised_by": ctx.actor.name},
                     dept_index=3, allocate=_allocate_items, after_write=_status_history)
+    full = ps.columns.issuperset(BACKLOG_COLUMNS)   # every column in the sheet (an export): no fallbacks
+    departments, dimensions, today = ctx.state["departments"], ctx.state["dimensions"], ctx.today
     for row, (key,) in keyed(ctx, ps, {"item_id": _check_item_id}):
         old = rows.get(key) if key else None
-        where = label(ps, row)
         v = row.values
         problems = []
-        if v["department_id"] not in ctx.state["departments"]:
+        if v["department_id"] not in departments:
             problems.append(("department_id", f"there is no department {v['department_id']!r} in the Departments "
                                               "sheet or the app"))
-        dim = get(row, ps, "dimension_id", old, 4, None)
-        if dim is not None and dim not in ctx.state["dimensions"]:
+        dim = v["dimension_id"] if full else get(row, ps, "dimension_id", old, 4, None)
+        if dim is not None and dim not in dimensions:
             problems.append(("dimension_id", f"there is no dimension {dim!r} in the Dimensions sheet or the app"))
         status = v["status"]
-        closed_on = get(row, ps, "closed_on", old, 12, None)
+        closed_on = v["closed_on"] if full else get(row, ps, "closed_on", old, 12, None)
         if status in FINAL and closed_on is None:
-            closed_on = old[12] if old is not None and old[12] else ctx.today
-        item = (key, v["title"], get(row, ps, "description", old, 2), v["department_id"], dim, status,
-                get(row, ps, "status_reason", old, 6), get(row, ps, "owner", old, 7), get(row, ps, "value", old, 8, None),
-                get(row, ps, "effort", old, 9, None), get(row, ps, "raised_on", old, 10, ctx.today),
-                get(row, ps, "due_on", old, 11, None), closed_on, get(row, ps, "outcome", old, 13),
-                get(row, ps, "lessons", old, 14))
+            closed_on = old[12] if old is not None and old[12] else today
+        if full:  # what get() gives for present columns: parsed blanks are "" (text) or None (the rest)
+            item = (key, v["title"], v["description"], v["department_id"], dim, status, v["status_reason"],
+                    v["owner"], v["value"], v["effort"], v["raised_on"] or today, v["due_on"], closed_on,
+                    v["outcome"], v["lessons"])
+        else:
+            item = (key, v["title"], get(row, ps, "description", old, 2), v["department_id"], dim, status,
+                    get(row, ps, "status_reason", old, 6), get(row, ps, "owner", old, 7),
+                    get(row, ps, "value", old, 8, None), get(row, ps, "effort", old, 9, None),
+                    get(row, ps, "raised_on", old, 10, today), get(row, ps, "due_on", old, 11, None), closed_on,
+                    get(row, ps, "outcome", old, 13), get(row, ps, "lessons", old, 14))
         if item != old:
             try:
                 check_gates(dict(zip(BACKLOG_COLUMNS, item)), moved=old is None or old[5] != status)
@@ -74,7 +86,7 @@ def backlog(ctx: Context, wb: ParsedWorkbook) -> None:
                 problems += [(p.field, p.message) for p in err.problems]
         if problems:
             for column, message in problems:
-                ctx.error(where, row.excel_row, column, message)
+                ctx.error(label(ps, row), row.excel_row, column, message)
             continue
         change.add(item, old)
         if key:
@@ -106,9 +118,9 @@ def _status_history(tx: Tx, change: Change) -> None:
 def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
     if c.CHECKINS.name not in ctx.enabled:
         return
-    rows = stored(ctx, f"SELECT {', '.join(CHECKIN_COLUMNS)} FROM checkins")
+    rows = stored(ctx, CHECKIN_SQL)
     ctx.state["checkins"] = {k: r[1] for k, r in rows.items()}
-    ps = wb.sheets.get(c.CHECKINS.name)
+    ps = wb.sheet(c.CHECKINS.name)
     if ps is None:
         return
     from ..checkins_model import allocate_keys
@@ -148,12 +160,12 @@ def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
 
 
 def actions(ctx: Context, wb: ParsedWorkbook) -> None:
-    ps = wb.sheets.get(c.ACTIONS.name)
+    ps = wb.sheet(c.ACTIONS.name)
     if ps is None or c.ACTIONS.name not in ctx.enabled:
         return
     from ..checkins_model import allocate_keys
 
-    rows = stored(ctx, f"SELECT {', '.join(ACTION_COLUMNS)} FROM actions")
+    rows = stored(ctx, ACTION_SQL)
     held = ctx.state.get("checkins", {})
     items = ctx.state.get("items", set())
     change = Change(ps.title, "actions", ACTION_COLUMNS, 1, "action", versioned=True,
