@@ -154,6 +154,7 @@ def plan(fetch: Fetch, actor: Actor, parsed: ParsedWorkbook, now: dt.datetime,
         handler(ctx, parsed)
         if handled is not None:
             handled(handler.__name__, ctx)
+    ctx.changes.sort(key=_table_rank)
     counts: dict[str, dict[str, int]] = {}
     for change in ctx.changes:
         n = counts.setdefault(change.sheet, {"new": 0, "changed": 0, "unchanged": 0})
@@ -167,6 +168,12 @@ def plan(fetch: Fetch, actor: Actor, parsed: ParsedWorkbook, now: dt.datetime,
                                          "role; remove the sheet or ask an admin to import")
     report = ImportReport(parsed.filename, parsed.sha256, counts, [*parsed.issues, *ctx.issues])
     return ctx, report
+
+
+def _table_rank(change: Change) -> int:
+    from .rules import TABLE_ORDER
+
+    return TABLE_ORDER.index(change.table)
 
 
 def preview_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[ParsedWorkbook]) -> ImportReport:
@@ -205,9 +212,11 @@ def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Parse
         return db.write(actor, work)
 
 
-# Tables whose rows are final once this handler has run (Scores adds draft assessments, and reads
-# the stored dimensions: nothing is written before it is done).
+# Tables are final once this handler has run (Scores adds draft assessments, and reads the stored
+# dimensions: nothing else is written before it is done) ...
 _WRITE_FROM = "scores"
+# ... except these handlers' own tables, which no later handler changes or reads from the database.
+_WRITE_AT_ONCE = {"backlog"}
 
 
 class _Writer:
@@ -217,9 +226,9 @@ class _Writer:
     The main thread still does the Python part of a write (rows, audit records, Arrow-backed
     frames: see _QueuedTx); the thread only runs statements, in order, one at a time, in the
     one transaction. A table is written once no handler may still change it or read what it
-    replaces (from Scores on: Scores adds draft assessments and reads the stored dimensions),
-    and only while no error has been found. It is queued just after the next handler has read
-    its stored rows, so that read does not wait behind the write.
+    replaces (_WRITE_FROM, _WRITE_AT_ONCE), and only while no error has been found. It is
+    queued just after the next handler has read its stored rows, so that read does not wait
+    behind the write.
     """
 
     def __init__(self, tx: Tx, parsed: ParsedWorkbook, on_progress: Callable[[str], None] | None):
@@ -228,7 +237,9 @@ class _Writer:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="workbook-writer")
         self._jobs: list[Future] = []
         self._ready: list[Change] = []
-        self._queued = 0          # ctx.changes[:_queued] are written or queued
+        self._taken: set[int] = set()    # ids of the changes written or queued
+        self._seen = 0                   # len(ctx.changes) after the last handler
+        self._in_thread: dict[int, bool] = {}   # id -> whether its rows were written in the thread
         self._started = False
         self._stopped = False
         self._read_ahead: dict[str, Future] = {}
@@ -255,6 +266,14 @@ class _Writer:
         self._jobs.append(self._pool.submit(fn, *args, **kwargs))
 
     def handled(self, name: str, ctx: Context) -> None:
+        added, self._seen = ctx.changes[self._seen:], len(ctx.changes)   # this handler's tables
+        if self._stopped:
+            return
+        if any(i.severity == "error" for i in (*ctx.issues, *self._parsed._issues)):
+            self._stopped = True          # the import will fail: write nothing more
+            self._taken.difference_update(map(id, self._ready))
+            self._ready = []
+            return
         if name == _WRITE_FROM and not self._started:
             self._started = True
             from .rules_ci import READS
@@ -262,22 +281,23 @@ class _Writer:
             # what the later handlers read, read before any write is queued (they read other tables)
             self._read_ahead = {sql: self._pool.submit(self._tx.execute, sql, []) for sheet, sql in READS.items()
                                 if sheet in ctx.enabled}
-        if self._stopped or not self._started:
-            return
-        if any(i.severity == "error" for i in (*ctx.issues, *self._parsed._issues)):
-            self._stopped = True          # the import will fail: write nothing more
-            self._ready = []
-            return
-        self._ready += ctx.changes[self._queued:]
-        self._queued = len(ctx.changes)
+        if self._started:
+            self._take(ctx.changes)
+        elif name in _WRITE_AT_ONCE:
+            self._queue_early(added)   # now: the next handler reads its sheet before the database
 
     def write_rest(self, ctx: Context) -> None:
-        self._ready += ctx.changes[self._queued:]
-        self._queued = len(ctx.changes)
+        self._take(ctx.changes)
         self._queue_ready()
         self._wait()
         for change in ctx.changes:
             change.new, change.changed = [], []
+
+    def _take(self, changes: list[Change]) -> None:
+        for change in changes:
+            if id(change) not in self._taken:
+                self._taken.add(id(change))
+                self._ready.append(change)
 
     def abandon(self) -> None:
         """Wait for what runs (the transaction rolls back afterwards); its errors matter no more."""
@@ -288,16 +308,32 @@ class _Writer:
                 job.result()
         self._jobs = []
 
+    def _queue_early(self, changes: list[Change]) -> None:
+        for change in changes:   # its rows now; its audit rows in their turn, so the audit log keeps its order
+            if change.new or change.changed:
+                self._in_thread[id(change)] = self._queue_step(_write, change)
+
     def _queue_ready(self) -> None:
-        ready, self._ready = self._ready, []
+        ready, self._ready = sorted(self._ready, key=_table_rank), []
         for change in ready:
             if change.new or change.changed:
                 if self._on_progress:
                     self._on_progress(change.table)
-                if change.allocate is not None and any(row[0] is None for row in change.new):
-                    self.queue(_write_change, self._tx, change, self._parsed)  # keys come from the database
-                else:
-                    _write_change(self._queued_tx, change, self._parsed)
+                in_thread = self._in_thread.get(id(change))
+                if in_thread is None:
+                    in_thread = self._queue_step(_write, change)
+                self._queue_step(_audit_change, change, in_thread)
+
+    def _queue_step(self, step: Callable, change: Change, in_thread: bool | None = None) -> bool:
+        """Prepare the step here and queue its statements, or (when keys come from the database, and
+        for what follows that) run it whole in the writer thread. Returns which it did."""
+        if in_thread is None:
+            in_thread = change.allocate is not None and any(row[0] is None for row in change.new)
+        if in_thread:
+            self.queue(step, self._tx, change, self._parsed)
+        else:
+            step(self._queued_tx, change, self._parsed)
+        return in_thread
 
     def _wait(self) -> None:
         jobs, self._jobs = self._jobs, []
@@ -337,15 +373,14 @@ def _frame(columns: Sequence[str], rows: Sequence[Sequence[Any]]):
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
-def _write_change(tx: Tx, change: Change, parsed: ParsedWorkbook) -> None:
-    _write(tx, change)
+def _audit_change(tx: Tx, change: Change, parsed: ParsedWorkbook) -> None:
     if change.changed:
         tx.insert_rows("audit_log", AUDIT_COLUMNS, _audit_rows(tx, change))
     if change.new:
         _audit_created(tx, change, parsed)
 
 
-def _write(tx: Tx, change: Change) -> None:
+def _write(tx: Tx, change: Change, parsed: ParsedWorkbook | None = None) -> None:
     """Rows with keys first, then new rows with assigned keys (so assigned keys skip the imported ones).
     change.new keeps its length throughout (the report counts it while this runs)."""
     blank = [row for row in change.new if row[0] is None]

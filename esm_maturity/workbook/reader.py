@@ -270,7 +270,7 @@ def open_workbook(data: bytes, filename: str = "workbook.xlsx", enabled: set[str
     loader = SheetLoader(data, lambda name: c.normalise_name(name) in wanted)
     try:
         with paused_gc():
-            info = check_upload(data, filename, loader.sheet_checked)
+            info = check_upload(data, filename, loader.sheet_checked, _read_order)
             try:
                 _, sheet_names = loader.book()
             except Exception as err:  # calamine raises its own error types for damaged files
@@ -283,6 +283,16 @@ def open_workbook(data: bytes, filename: str = "workbook.xlsx", enabled: set[str
     if parsed._pending is None:
         loader.close()
     return parsed
+
+
+# The order the importer reads sheets in (rules.HANDLERS): sheets are checked, so parsed, in this order.
+READ_ORDER = (c.ABOUT, c.FORM_SHEET, c.DEPARTMENTS.name, c.DIMENSIONS.name, c.LEVELS.name, c.ASSESSMENTS.name,
+              c.BACKLOG.name, c.SCORES.name, c.CHECKINS.name, c.ACTIONS.name)
+_READ_RANK = {c.normalise_name(name): rank for rank, name in enumerate(READ_ORDER)}
+
+
+def _read_order(sheet: str) -> int:
+    return _READ_RANK.get(c.normalise_name(sheet), len(READ_ORDER))
 
 
 def _open_sheets(loader: SheetLoader, sheet_names: list[str], data: bytes, filename: str, enabled: set[str] | None,

@@ -258,7 +258,12 @@ def _check_submissions(ctx: Context, final_scores) -> None:
                                                   f"missing: {', '.join(missing)}")
 
 
-HANDLERS = [departments, dimensions, levels, assessments, scores, backlog, checkins, actions]
+# The order sheets are validated in (reader.READ_ORDER parses them in the same order). The Backlog
+# needs only departments and dimensions, and its sheet parses faster than Scores, so it comes first.
+HANDLERS = [departments, dimensions, levels, assessments, backlog, scores, checkins, actions]
+# The order tables are reported and written in, whatever the order they were validated in.
+TABLE_ORDER = ("departments", "dimensions", "levels", "rubric", "assessments", "scores", "backlog_items", "checkins",
+               "actions")
 
 
 def combine(parsed: ParsedWorkbook | list[ParsedWorkbook]) -> ParsedWorkbook:

@@ -24,9 +24,9 @@ FINAL = ("closed", "rejected", "withdrawn")
 BACKLOG_SQL = f"SELECT {', '.join(BACKLOG_COLUMNS)} FROM backlog_items"
 CHECKIN_SQL = f"SELECT {', '.join(CHECKIN_COLUMNS)} FROM checkins"
 ACTION_SQL = f"SELECT {', '.join(ACTION_COLUMNS)} FROM actions"
-# What these handlers read of the stored data; the tables written before them (up to Scores) are
-# others, so apply_import may read these first and write those meanwhile.
-READS = {c.BACKLOG.name: BACKLOG_SQL, c.CHECKINS.name: CHECKIN_SQL, c.ACTIONS.name: ACTION_SQL}
+# What the handlers after Scores read of the stored data; the tables written before them are others,
+# so apply_import may read these first and write those meanwhile.
+READS = {c.CHECKINS.name: CHECKIN_SQL, c.ACTIONS.name: ACTION_SQL}
 
 
 _CLEAN_ITEM_ID = re.compile(r"CI-\d{4,}\Z")   # already what clean_fields makes of a key: nothing to do

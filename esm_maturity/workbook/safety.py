@@ -15,7 +15,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from ..models import ValidationError
 
@@ -75,12 +75,14 @@ def column_number(letters: bytes | str) -> int:
     return n
 
 
-def check_upload(data: bytes, filename: str = "", on_sheet: Callable[[str], None] | None = None) -> ArchiveInfo:
+def check_upload(data: bytes, filename: str = "", on_sheet: Callable[[str], None] | None = None,
+                 sheet_order: Callable[[str], Any] | None = None) -> ArchiveInfo:
     """Raise UnsafeWorkbook unless `data` looks like a workbook a parser can read safely.
 
-    Every part except the worksheets is checked first; then each worksheet, and `on_sheet(name)`
-    is called as soon as that sheet has passed (the reader starts parsing it while the next
-    one is checked). A refusal still comes before any parser reads an unchecked part.
+    Every part except the worksheets is checked first; then each worksheet (in the order
+    `sheet_order(name)` gives, else as stored), and `on_sheet(name)` is called as soon as that
+    sheet has passed (the reader starts parsing it while the next one is checked). A refusal
+    still comes before any parser reads an unchecked part.
     """
     size = len(data)
     if size == 0:
@@ -104,11 +106,12 @@ def check_upload(data: bytes, filename: str = "", on_sheet: Callable[[str], None
         raise refuse("the file is damaged or incomplete (a truncated download?); export it again and upload "
                      "the new file") from None
     with archive:
-        return _check_archive(archive, entries, on_sheet)
+        return _check_archive(archive, entries, on_sheet, sheet_order)
 
 
 def _check_archive(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo],
-                   on_sheet: Callable[[str], None] | None = None) -> ArchiveInfo:
+                   on_sheet: Callable[[str], None] | None = None,
+                   sheet_order: Callable[[str], Any] | None = None) -> ArchiveInfo:
     if len(entries) > MAX_ENTRIES:
         raise refuse(f"the file holds {len(entries):,} parts; a workbook has far fewer. It is not a workbook "
                      "this app can read")
@@ -144,6 +147,8 @@ def _check_archive(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo],
         elif not entry.filename.startswith("xl/worksheets/"):
             _scan(archive, entry, lambda chunk, overlap: None)
     sheet_of = {p: s for s, p in info.sheet_parts.items()}
+    if sheet_order is not None:
+        worksheets.sort(key=lambda e: sheet_order(sheet_of.get(e.filename, e.filename)))
     for entry in worksheets:
         sheet = sheet_of.get(entry.filename, entry.filename)
         cells = _check_worksheet(archive, entry, sheet)
