@@ -121,6 +121,52 @@ def test_dry_run_and_any_error_write_nothing(demo_db):
     assert demo_db.scalar("SELECT name FROM departments WHERE department_id = 'HR'") == "Human Resources"
 
 
+def test_an_error_found_after_tables_were_written_rolls_everything_back(demo_db, tmp_path):
+    """Tables are written while later sheets are still checked: an error in the last sheet (Actions), or
+    one found after every sheet (the admin role), still leaves the database as it was."""
+    data = export_bytes(demo_db)
+
+    def unknown_checkin(ws, h):
+        ws.cell(ws.max_row, h["checkin_id"]).value = "CHK-9999"
+    bad = edit(data, "Actions", unknown_checkin)
+    with Database(tmp_path / "empty.duckdb") as empty:
+        before = counts(empty)
+        preview = preview_import(empty, ADMIN, read_upload(empty, bad, "bad.xlsx"))
+        with pytest.raises(ImportFailed) as caught:
+            apply_import(empty, ADMIN, read_upload(empty, bad, "bad.xlsx"))
+        assert [str(i) for i in caught.value.report.issues] == [str(i) for i in preview.issues]
+        assert caught.value.report.counts == preview.counts and preview.counts["Scores"]["new"] > 0
+        assert [i.sheet for i in preview.errors] == ["Actions"]
+        assert counts(empty) == before == dict.fromkeys(before, 0)
+
+    def rename(ws, h):
+        ws.cell(find_row(ws, h, department_id="HR"), h["name"]).value = "People Team"
+
+    def new_item(ws, h):
+        ws.append({h["title"]: "Written, then rolled back", h["department_id"]: "HR", h["status"]: "idea"})
+    edited = edit(edit(data, "Departments", rename), "Backlog", new_item)
+    before = counts(demo_db)
+    with pytest.raises(ImportFailed, match="admin role"):
+        apply_import(demo_db, EDITOR, read_upload(demo_db, edited, "x.xlsx"))
+    assert counts(demo_db) == before
+    assert demo_db.scalar("SELECT count(*) FROM backlog_items WHERE title = 'Written, then rolled back'") == 0
+
+
+def test_sheets_in_any_order_are_read_when_needed_with_the_same_result(demo_db, tmp_path):
+    data = export_bytes(demo_db)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    book._sheets.reverse()   # Actions first, About last: each sheet is read when its rules need it
+    out = io.BytesIO()
+    book.save(out)
+    with Database(tmp_path / "a.duckdb") as a, Database(tmp_path / "b.duckdb") as b:
+        parsed = read_upload(a, out.getvalue(), "reversed.xlsx")
+        assert parsed.sheets["Actions"].rows and not parsed.errors      # asking for all reads what is left
+        reversed_ = apply_import(a, ADMIN, parsed)
+        in_order = apply_import(b, ADMIN, read_upload(b, data, "in-order.xlsx"))
+        assert reversed_.counts == in_order.counts and list(reversed_.counts)[:2] == ["Departments", "Dimensions"]
+        assert counts(a) == counts(b) and counts(a)["actions"] > 0
+
+
 def test_scores_of_a_submitted_assessment_are_locked_but_equal_rows_pass(demo_db):
     data = export_bytes(demo_db)
     assert preview_import(demo_db, ADMIN, read_upload(demo_db, data, "same.xlsx")).ok
