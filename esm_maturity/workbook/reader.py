@@ -417,7 +417,8 @@ def _rows(parsed_columns: list[list], names: list[str], required: list[int], fir
     if required:
         for j in required:
             column = parsed_columns[j]
-            slow.update(i for i, v in enumerate(column) if v is None or v == "")
+            if None in column or "" in column:   # a quick look first: most columns have no blank
+                slow.update(i for i, v in enumerate(column) if v is None or v == "")
     else:
         slow = set(range(count))
     made = map(Row, range(first, first + count), map(dict, map(zip, repeat(names), zip(*parsed_columns))))

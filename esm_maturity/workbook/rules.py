@@ -6,6 +6,9 @@ lookups through ctx.state, so a row may refer to a key that exists only in the w
 
 from __future__ import annotations
 
+from itertools import chain
+from operator import itemgetter
+
 from ..models import LEVELS, Quarter, ValidationError, check_department_id, check_dimension_id
 from . import contract as c
 from .importer import Change, Context
@@ -236,7 +239,8 @@ def _evidence_rule(ctx: Context, ps: ParsedSheet, written, final_scores) -> None
 def _create_missing_assessments(ctx: Context, change: Change) -> None:
     status = ctx.state["assessment_status"]
     assessments = ctx.state["assessment_change"]
-    for quarter, dept, *_ in [*change.new, *(row for _, row in change.changed)]:
+    written = chain(change.new, (row for _, row in change.changed))
+    for quarter, dept in dict.fromkeys(map(itemgetter(0, 1), written)):   # each assessment once, in order
         if (quarter, dept) not in status:
             status[(quarter, dept)] = "draft"
             assessments.new.append((quarter, dept, "draft", None, None))

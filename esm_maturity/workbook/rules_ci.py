@@ -128,14 +128,18 @@ def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
     change = Change(ps.title, "checkins", CHECKIN_COLUMNS, 1, "checkin", versioned=True,
                     extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now}, dept_index=2,
                     allocate=lambda tx, n: allocate_keys(tx, "checkin", n))
+    full = ps.columns.issuperset(CHECKIN_COLUMNS)   # every column in the sheet: no fallbacks (see backlog)
     for row, (key,) in keyed(ctx, ps, {"department_id": check_department_id}):
         old = rows.get(key) if key else None
         where = label(ps, row)
         v = row.values
         held_on = v["held_on"]
-        dept = get(row, ps, "department_id", old, 2, None)
-        kind = get(row, ps, "kind", old, 3, "department")
-        next_on = get(row, ps, "next_on", old, 9, None)
+        if full:
+            dept, kind, next_on = v["department_id"], v["kind"] or "department", v["next_on"]
+        else:
+            dept = get(row, ps, "department_id", old, 2, None)
+            kind = get(row, ps, "kind", old, 3, "department")
+            next_on = get(row, ps, "next_on", old, 9, None)
         problems = []
         if dept is not None and dept not in ctx.state["departments"]:
             problems.append(("department_id", f"there is no department {dept!r} in the Departments sheet or the app"))
@@ -145,15 +149,19 @@ def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
         if next_on is not None and next_on < held_on:
             problems.append(("next_on", f"{next_on} is before the check-in was held ({held_on}); pick a later date "
                                         "or leave it blank"))
-        attendees = get(row, ps, "attendees", old, 5)
+        attendees = v["attendees"] if full else get(row, ps, "attendees", old, 5)
         attendees = ", ".join(n.strip() for n in attendees.split(",") if n.strip())
         if problems:
             for column, message in problems:
                 ctx.error(where, row.excel_row, column, message)
             continue
-        change.add((key, held_on, dept, kind, get(row, ps, "facilitator", old, 4), attendees,
-                    get(row, ps, "notes", old, 6), get(row, ps, "decisions", old, 7), get(row, ps, "wins", old, 8),
-                    next_on), old)
+        if full:
+            change.add((key, held_on, dept, kind, v["facilitator"], attendees, v["notes"], v["decisions"], v["wins"],
+                        next_on), old)
+        else:
+            change.add((key, held_on, dept, kind, get(row, ps, "facilitator", old, 4), attendees,
+                        get(row, ps, "notes", old, 6), get(row, ps, "decisions", old, 7),
+                        get(row, ps, "wins", old, 8), next_on), old)
         if key:
             ctx.state["checkins"][key] = held_on
     ctx.changes.append(change)
@@ -171,6 +179,7 @@ def actions(ctx: Context, wb: ParsedWorkbook) -> None:
     change = Change(ps.title, "actions", ACTION_COLUMNS, 1, "action", versioned=True,
                     extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now},
                     allocate=lambda tx, n: allocate_keys(tx, "action", n))
+    full = ps.columns.issuperset(ACTION_COLUMNS[:-1])   # every column of the sheet: no fallbacks (see backlog)
     for row, (key,) in keyed(ctx, ps):
         old = rows.get(key) if key else None
         v = row.values
@@ -180,11 +189,11 @@ def actions(ctx: Context, wb: ParsedWorkbook) -> None:
                                            "the app"))
         if len(v["text"]) > 500:
             problems.append(("text", f"is too long ({len(v['text'])} characters; at most 500)"))
-        due_on = get(row, ps, "due_on", old, 4, None)
+        due_on = v["due_on"] if full else get(row, ps, "due_on", old, 4, None)
         if due_on and held.get(v["checkin_id"]) and due_on < held[v["checkin_id"]]:
             problems.append(("due_on", f"{due_on} is before the check-in ({held[v['checkin_id']]}); pick a later "
                                        "date"))
-        item = get(row, ps, "item_id", old, 6, None)
+        item = v["item_id"] if full else get(row, ps, "item_id", old, 6, None)
         if item is not None and item not in items:
             problems.append(("item_id", f"there is no backlog item {item!r} in the Backlog sheet or the app"))
         if problems:
@@ -195,6 +204,6 @@ def actions(ctx: Context, wb: ParsedWorkbook) -> None:
         closed_on = None
         if status != "open":
             closed_on = old[7] if old is not None and old[5] == status and old[7] else ctx.today
-        change.add((key, v["checkin_id"], v["text"], get(row, ps, "owner", old, 3), due_on, status, item, closed_on),
-                   old)
+        change.add((key, v["checkin_id"], v["text"], v["owner"] if full else get(row, ps, "owner", old, 3), due_on,
+                    status, item, closed_on), old)
     ctx.changes.append(change)
