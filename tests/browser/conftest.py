@@ -124,6 +124,14 @@ def wait_idle(tab, expect_text: str | None = None, timeout: float = 30_000) -> N
     tab.wait_for_selector(IDLE, timeout=timeout)
 
 
+def settle(tab, quiet_ms: int = 500) -> None:
+    """Wait until the app has been idle for a moment: a rerun the frontend starts by itself (a grid
+    resetting its edits, a chart drawing) can otherwise swallow the next click."""
+    tab.wait_for_selector(IDLE)
+    tab.wait_for_timeout(quiet_ms)
+    tab.wait_for_selector(IDLE)
+
+
 def copy_db(src: Path, dst: Path) -> Path:
     shutil.copy(src, dst)
     return dst

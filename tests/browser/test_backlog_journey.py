@@ -2,7 +2,7 @@
 
 from esm_maturity.backlog import OPEN_STATUSES
 from esm_maturity.db import Database
-from tests.browser.conftest import copy_db, wait_idle
+from tests.browser.conftest import copy_db, settle, wait_idle
 
 
 def test_edit_a_cell_in_the_grid_and_add_an_item(start_server, page, demo_file, tmp_path):
@@ -30,11 +30,16 @@ def test_edit_a_cell_in_the_grid_and_add_an_item(start_server, page, demo_file, 
     editor.fill("Browser Owner")
     page.keyboard.press("Enter")
     wait_idle(page, "row(s) edited, not saved yet")
+    settle(page)
     page.get_by_role("button", name="Save changes").click()
     wait_idle(page, f"Saved {first}.")
+    settle(page)
 
     page.get_by_text("Add an improvement").first.click()
-    page.get_by_role("textbox", name="Title").first.fill("Chat channel for facilities requests")
+    title = page.get_by_role("textbox", name="Title").first
+    title.fill("Chat channel for facilities requests")
+    title.press("Tab")  # commit the value before submitting
+    settle(page)
     page.get_by_role("button", name="Add to the backlog").click()
     wait_idle(page, "Added CI-0061.")
     assert page.locator('[data-testid="stException"]').count() == 0
