@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import sys
 from typing import Any
-
-import pandas as pd
 
 from .models import Problem, ValidationError, clean_text
 
@@ -67,7 +66,10 @@ def _blank(value: Any) -> bool:
         return True
     if isinstance(value, str) and not value.strip():
         return True
-    try:  # pandas NaT / NA, numpy NaN
+    pd = sys.modules.get("pandas")   # values from a grid: pandas NaT / NA, numpy NaN
+    if pd is None:                   # (plain Python values need no pandas: see db._is_frame)
+        return False
+    try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):  # list-like: not blank
         return False

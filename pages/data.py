@@ -48,12 +48,15 @@ with import_tab:
                    "About is optional. See the README for the columns of each sheet.")
     else:
         signature = tuple((f.name, f.file_id) for f in uploads)
+        files = [(f.name, f.getvalue()) for f in uploads]
         try:
+            # Only the report is kept between reruns: the file is read again on confirmation, so a
+            # large workbook's rows are not held in memory while someone reads the preview.
             if st.session_state.get("data_parsed", (None,))[0] != signature:
                 with st.spinner("Checking the file..."):
-                    parsed = workbook.read_uploads(db, [(f.name, f.getvalue()) for f in uploads])
-                    st.session_state["data_parsed"] = (signature, parsed, workbook.preview_import(db, actor, parsed))
-            _, parsed, report = st.session_state["data_parsed"]
+                    report = workbook.preview_import(db, actor, workbook.read_uploads(db, files))
+                    st.session_state["data_parsed"] = (signature, report)
+            _, report = st.session_state["data_parsed"]
         except EsmError as err:
             show_error(err)
             st.stop()
@@ -76,7 +79,7 @@ with import_tab:
                          icon=":material/upload:", disabled=not actor.can_edit):
                 try:
                     with st.spinner("Importing..."):
-                        done = workbook.apply_import(db, actor, parsed)
+                        done = workbook.apply_import(db, actor, workbook.read_uploads(db, files))
                     st.session_state["flash"] = (f"Imported {done.total_changes:,} change(s) from "
                                                       f"{done.filename}.")
                     for key in ("data_upload", "data_export", "data_parsed"):

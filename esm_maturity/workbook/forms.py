@@ -87,12 +87,10 @@ def forms_to_workbook(forms: list[ParsedWorkbook]) -> ParsedWorkbook:
             continue
         sheet = form.sheets.get(c.FORM_SHEET)
         for row in sheet.rows if sheet else []:
-            values = {"quarter": quarter, "department_id": dept, "dimension_id": row.values["dimension_id"],
-                      "score": row.values.get("score"), "target": row.values.get("target"),
-                      "evidence": row.values.get("evidence") or ""}
-            rows.append(Row(row.excel_row, values, label))
-    spec = c.SCORES
-    scores = ParsedSheet(spec, c.SCORES.name, {"quarter", "department_id", "dimension_id", "score", "target",
-                                                "evidence"}, rows)
+            cells = (quarter, dept, sheet.value(row, "dimension_id"), sheet.value(row, "score"),
+                     sheet.value(row, "target"), sheet.value(row, "evidence") or "")
+            rows.append(Row(row.excel_row, cells, label))
+    scores = ParsedSheet(c.SCORES, c.SCORES.name, ("quarter", "department_id", "dimension_id", "score", "target",
+                                                   "evidence"), rows)
     names = ", ".join(f.filename for f in forms)
     return ParsedWorkbook(names, ",".join(f.sha256 for f in forms), {}, {c.SCORES.name: scores}, issues, c.FORMAT)

@@ -19,15 +19,16 @@ import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from typing import Any, Callable, Sequence
 
-import pandas as pd
+import duckdb
 import pyarrow as pa
 
-from ..db import Database, Tx, utcnow
+from ..db import Database, Tx, arrow_array, utcnow
 from ..models import Actor, EsmError, Problem, Role, ValidationError
-from .loader import paused_gc
+from .loader import give_back_memory, paused_gc
 from .reader import Issue, ParsedWorkbook
 from .store import Fetch, enabled_sheets
 
@@ -51,6 +52,20 @@ class Change:
     admin_only: bool = False
     allocate: Callable[[Tx, int], list[str]] | None = None   # keys for new rows whose key is blank
     after_write: Callable[[Tx, "Change"], None] | None = None
+    counted: tuple[int, int] | None = None   # (new, changed), kept when the rows are released
+
+    @property
+    def n_new(self) -> int:
+        return self.counted[0] if self.counted else len(self.new)
+
+    @property
+    def n_changed(self) -> int:
+        return self.counted[1] if self.counted else len(self.changed)
+
+    def release(self) -> None:
+        """Drop the rows once they are written and audited; the counts stay for the report."""
+        self.counted = (self.n_new, self.n_changed)
+        self.new, self.changed = [], []
 
     def add(self, row: tuple, old: tuple | None) -> str:
         if old is None:
@@ -101,12 +116,14 @@ class ImportReport:
         return out
 
     def issues_frame(self):
+        import pandas as pd
 
         return pd.DataFrame([{"severity": i.severity, "sheet": i.sheet, "row": i.row, "column": i.column,
                               "message": i.message} for i in self.issues],
                             columns=["severity", "sheet", "row", "column", "message"])
 
     def counts_frame(self):
+        import pandas as pd
 
         return pd.DataFrame([{"sheet": s, **n} for s, n in self.counts.items()],
                             columns=["sheet", "new", "changed", "unchanged"])
@@ -158,10 +175,10 @@ def plan(fetch: Fetch, actor: Actor, parsed: ParsedWorkbook, now: dt.datetime,
     counts: dict[str, dict[str, int]] = {}
     for change in ctx.changes:
         n = counts.setdefault(change.sheet, {"new": 0, "changed": 0, "unchanged": 0})
-        n["new"] += len(change.new)
-        n["changed"] += len(change.changed)
+        n["new"] += change.n_new
+        n["changed"] += change.n_changed
         n["unchanged"] += change.unchanged
-    needs_admin = sorted({ch.sheet for ch in ctx.changes if ch.admin_only and (ch.new or ch.changed)})
+    needs_admin = sorted({ch.sheet for ch in ctx.changes if ch.admin_only and (ch.n_new or ch.n_changed)})
     if needs_admin and not actor.is_admin:
         for sheet in needs_admin:
             ctx.error(sheet, None, None, f"{actor.name} is a {actor.role.name}: changing this sheet needs the admin "
@@ -195,27 +212,38 @@ def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Parse
     from .rules import combine
 
     parsed = combine(parsed)
-
-    def work(tx: Tx) -> ImportReport:
-        with _Writer(tx, parsed, on_progress) as writer:
-            ctx, report = plan(writer.fetch, actor, parsed, tx.now, writer.handled)
-            if report.errors:
-                writer.abandon()
-                raise ImportFailed(report)
-            writer.write_rest(ctx)
-        tx.audit("import", "workbook", parsed.filename,
-                 after={"file": parsed.filename, "sha256": parsed.sha256, "counts": report.counts})
-        report.applied = True
-        return report
-
+    if parsed.used:
+        raise EsmError("this workbook was imported already; read the file again to import it again")
+    # Each sheet's rows are freed once validated (the import then holds one sheet at a time), so
+    # the work cannot be run twice: a transaction conflict is reported instead of retried.
+    parsed.single_use = parsed.used = True
     with paused_gc():
-        return db.write(actor, work)
+        try:
+            with db.transaction(actor) as tx:
+                with _Writer(tx, parsed, on_progress) as writer:
+                    ctx, report = plan(writer.fetch, actor, parsed, tx.now, writer.handled)
+                    if report.errors:
+                        writer.abandon()
+                        raise ImportFailed(report)
+                    writer.write_rest(ctx)
+                tx.audit("import", "workbook", parsed.filename,
+                         after={"file": parsed.filename, "sha256": parsed.sha256, "counts": report.counts})
+        except duckdb.TransactionException as err:
+            if "conflict" not in str(err).lower():
+                raise
+            raise EsmError("another change was saved at the same moment, so nothing was imported; "
+                           "import the file again") from None
+    report.applied = True
+    return report
 
 
-# Tables are final once this handler has run (Scores adds draft assessments, and reads the stored
-# dimensions: nothing else is written before it is done) ...
+# Tables are final once this handler has run (Scores adds draft assessments: nothing else is written
+# before it is done) ...
 _WRITE_FROM = "scores"
-# ... except these handlers' own tables, which no later handler changes or reads from the database.
+# ... except these handlers' own tables, which no later handler changes or reads from the database:
+# written once the next handler has read what it needs (while it validates its sheet) ...
+_WRITE_SOON = {"departments", "dimensions", "levels"}
+# ... or at once (the next handler reads its sheet before the database).
 _WRITE_AT_ONCE = {"backlog"}
 
 
@@ -283,6 +311,8 @@ class _Writer:
                                 if sheet in ctx.enabled}
         if self._started:
             self._take(ctx.changes)
+        elif name in _WRITE_SOON:
+            self._take(added)          # queued after the next handler's read (fetch)
         elif name in _WRITE_AT_ONCE:
             self._queue_early(added)   # now: the next handler reads its sheet before the database
 
@@ -291,7 +321,7 @@ class _Writer:
         self._queue_ready()
         self._wait()
         for change in ctx.changes:
-            change.new, change.changed = [], []
+            change.release()
 
     def _take(self, changes: list[Change]) -> None:
         for change in changes:
@@ -323,6 +353,8 @@ class _Writer:
                 if in_thread is None:
                     in_thread = self._queue_step(_write, change)
                 self._queue_step(_audit_change, change, in_thread)
+                self.queue(change.release)   # written and audited: its rows may go
+                self.queue(give_back_memory)
 
     def _queue_step(self, step: Callable, change: Change, in_thread: bool | None = None) -> bool:
         """Prepare the step here and queue its statements, or (when keys come from the database, and
@@ -342,8 +374,9 @@ class _Writer:
 
 
 class _QueuedTx:
-    """The transaction as the main thread sees it while _Writer runs: rows become Arrow-backed
-    frames here and each statement is queued for the writer thread (nothing is read back)."""
+    """The transaction as the main thread sees it while _Writer runs: each statement is queued
+    for the writer thread (nothing is read back). Rows become an Arrow table in that thread just
+    before their insert, so only one table's Arrow copy exists at a time."""
 
     def __init__(self, tx: Tx, writer: _Writer):
         self.now, self.actor = tx.now, tx.actor
@@ -353,24 +386,28 @@ class _QueuedTx:
         self._writer.queue(self._tx.execute, sql, params)
         return []
 
-    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        self._writer.queue(self._tx.insert_rows, table, columns, _frame(columns, rows))
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                    constants: Sequence[Any] = ()) -> None:
+        self._writer.queue(_insert, self._tx, table, columns, rows, constants)
 
     def audit(self, *args: Any, **kwargs: Any) -> None:
         self._writer.queue(self._tx.audit, *args, **kwargs)
 
 
-def _frame(columns: Sequence[str], rows: Sequence[Sequence[Any]]):
-    """Rows as a DataFrame of Arrow columns: DuckDB reads it without the GIL. Rows Arrow cannot
-    type (mixed kinds of value) go as they are (tx.insert_rows converts them itself)."""
-    rows = list(rows)
+def _insert(tx: Tx, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+            constants: Sequence[Any] = ()) -> None:
+    """Insert rows, each followed by the same `constants` (the last columns), as one Arrow table:
+    DuckDB reads it without the GIL. Rows Arrow cannot type (mixed kinds of value) go as tuples
+    (tx.insert_rows converts them itself)."""
     if not rows:
-        return rows
+        return
     try:
-        table = pa.Table.from_arrays([pa.array(col) for col in zip(*rows)], names=list(columns))
+        arrays = [arrow_array(col) for col in zip(*rows)]
+        arrays += [arrow_array([value] * len(rows)) for value in constants]
+        data = pa.Table.from_arrays(arrays, names=list(columns))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return rows
-    return table.to_pandas(types_mapper=pd.ArrowDtype)
+        data = [(*row, *constants) for row in rows]
+    tx.insert_rows(table, columns, data)
 
 
 def _audit_change(tx: Tx, change: Change, parsed: ParsedWorkbook) -> None:
@@ -404,14 +441,15 @@ def _upsert(tx: Tx, table: str, columns_: tuple[str, ...], key_len: int, rows_: 
     stage = f"import_stage_{table}"
     extra = {**change.extra, **change.insert_only}
     columns = [*columns_, *extra]
-    rows = [(*row, *extra.values()) for row in rows_]
+    constants = tuple(extra.values())
+    insert = tx.insert_rows if isinstance(tx, _QueuedTx) else partial(_insert, tx)
     cols = ", ".join(columns)
     if not updates_needed:
-        tx.insert_rows(table, columns, rows)  # new keys only (checked in this transaction): a plain insert
+        insert(table, columns, rows_, constants)  # new keys only (checked in this transaction): a plain insert
         return
     tx.execute(f"CREATE TEMP TABLE {stage} AS SELECT {cols} FROM {change.table} WHERE FALSE")
     try:
-        tx.insert_rows(stage, columns, rows)
+        insert(stage, columns, rows_, constants)
         keys = ", ".join(columns_[:key_len])
         updates = [f"{col} = excluded.{col}" for col in [*columns_[key_len:], *change.extra]]
         if change.versioned:

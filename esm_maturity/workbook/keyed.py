@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from ..models import ValidationError
@@ -24,10 +25,14 @@ def keyed(ctx: Context, ps: ParsedSheet, check=None) -> list[tuple[Row, tuple]]:
     names = ps.spec.key
     auto = ps.spec.auto_key
     rows = ps.rows
+    at = [ps.index.get(name) for name in names]   # None: an auto key's column left out (every row is new)
     checks = []
     for name, fn in (check or {}).items():
+        i = ps.index.get(name)
+        if i is None:
+            continue
         results = {}
-        for value in {row.values.get(name) for row in rows}:
+        for value in {row.cells[i] for row in rows}:
             if value is None:
                 continue
             try:
@@ -37,28 +42,32 @@ def keyed(ctx: Context, ps: ParsedSheet, check=None) -> list[tuple[Row, tuple]]:
             if isinstance(result, ValidationError) or result != value or result.__class__ is not value.__class__:
                 results[value] = result
         if results:
-            checks.append((name, results))
+            checks.append((i, results))
     if not checks:
-        if len(names) == 1:
-            name = names[0]
-            keys = [(row.values.get(name),) for row in rows]
+        if None in at:
+            keys = [(None,) * len(at)] * len(rows)
+        elif len(at) == 1:
+            i = at[0]
+            keys = [(row.cells[i],) for row in rows]
         else:
-            keys = [tuple(map(row.values.get, names)) for row in rows]
+            pick = itemgetter(*at)
+            keys = [pick(row.cells) for row in rows]
         blanks = keys.count((None,) * len(names)) if auto else 0
         if len(set(keys)) + max(blanks - 1, 0) == len(keys):
             return list(zip(rows, keys))
-    return list(_keyed_rows(ctx, ps, checks))
+    return list(_keyed_rows(ctx, ps, checks, at))
 
 
-def _keyed_rows(ctx: Context, ps: ParsedSheet, checks):
+def _keyed_rows(ctx: Context, ps: ParsedSheet, checks, at: list[int]):
+    """(row, key) for each row whose checked cells pass; a cell a check rewrote comes back rewritten."""
     seen: dict[Any, int] = {}
     names = ps.spec.key
     auto = ps.spec.auto_key
     for row in ps.rows:
-        values = row.values
+        cells = row.cells
         failed = False
-        for name, results in checks:
-            value = values.get(name)
+        for i, results in checks:
+            value = cells[i]
             if value is None or value not in results:
                 continue
             result = results[value]
@@ -67,10 +76,12 @@ def _keyed_rows(ctx: Context, ps: ParsedSheet, checks):
                     ctx.error(label(ps, row), row.excel_row, p.field, p.message)
                 failed = True
             else:
-                values[name] = result
+                cells = (*cells[:i], result, *cells[i + 1:])
         if failed:
             continue
-        key = tuple(map(values.get, names))
+        if cells is not row.cells:
+            row = row._replace(cells=cells)
+        key = tuple(None if i is None else cells[i] for i in at)
         if auto and key[0] is None:
             yield row, key
             continue
@@ -86,8 +97,9 @@ def _keyed_rows(ctx: Context, ps: ParsedSheet, checks):
 def get(row: Row, ps: ParsedSheet, name: str, old: tuple | None, index: int, default: Any = "",
          blank: Any = None) -> Any:
     """A column's value: from the sheet if it has the column, else what is stored, else the default."""
-    if name in ps.columns:
-        value = row.values.get(name)
+    i = ps.index.get(name)
+    if i is not None:
+        value = row.cells[i]
         if value is None or value == "":
             return default if blank is None else blank
         return value

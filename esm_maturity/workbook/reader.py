@@ -12,12 +12,12 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass, field
-from itertools import repeat
-from typing import Any
+from itertools import islice, repeat
+from typing import Any, NamedTuple
 
 from ..models import Quarter, ScoreValue, ValidationError, parse_level
 from . import contract as c
-from .loader import SheetLoader, paused_gc
+from .loader import SheetLoader, give_back_memory, paused_gc
 from .safety import check_upload, refuse
 
 
@@ -34,19 +34,32 @@ class Issue:
         return f"{where}: {self.message}"
 
 
-@dataclass
-class Row:
+class Row(NamedTuple):
+    """One sheet row: its Excel row number and its cells, in the order of ParsedSheet.names."""
+
     excel_row: int
-    values: dict[str, Any]
+    cells: tuple
     sheet: str | None = None           # the sheet label for issues when rows come from several files
 
 
 @dataclass
 class ParsedSheet:
+    """A sheet's rows as tuples (one per row, far smaller and faster to make than a dict per row):
+    `names` says which contract column each position holds, `index` where a column is."""
+
     spec: c.Sheet
     title: str                         # the sheet's name as written in the file
-    columns: set[str]                  # contract columns present
+    names: tuple[str, ...] = ()        # contract columns present, in the rows' order
     rows: list[Row] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.index = {name: i for i, name in enumerate(self.names)}
+        self.columns = set(self.names)
+
+    def value(self, row: Row, name: str, default: Any = None) -> Any:
+        """A column's value in a row; `default` when the sheet has no such column."""
+        i = self.index.get(name)
+        return row.cells[i] if i is not None else default
 
 
 class ParsedWorkbook:
@@ -66,6 +79,8 @@ class ParsedWorkbook:
         self._sheets = sheets
         self._issues = issues if issues is not None else []
         self._pending: _PendingSheets | None = None
+        self.single_use = False   # apply_import sets it: each sheet is dropped once validated
+        self.used = False
 
     @property
     def sheets(self) -> dict[str, ParsedSheet]:
@@ -82,10 +97,14 @@ class ParsedWorkbook:
         return [i for i in self.issues if i.severity == "error"]
 
     def sheet(self, name: str) -> ParsedSheet | None:
-        """One contract sheet (None if the file has none), read now if it was still waiting."""
+        """One contract sheet (None if the file has none), read now if it was still waiting.
+
+        For a single-use workbook the sheet is handed over: the caller holds its rows, so they
+        are freed as soon as it is done with them (a large import then holds one sheet's rows,
+        not all of them)."""
         if self._pending is not None:
             self._pending.read(name)
-        return self._sheets.get(name)
+        return self._sheets.pop(name, None) if self.single_use else self._sheets.get(name)
 
     def finish(self) -> None:
         """Read every sheet still waiting and let the worker thread go."""
@@ -108,6 +127,7 @@ class _PendingSheets:
                 title, spec = item
                 self._parsed._sheets[name] = _read_sheet(self._loader, title, spec, self._info,
                                                          self._parsed._issues)
+            give_back_memory()   # the sheet's cells as calamine and Python held them are gone
         except BaseException:
             self.close()
             raise
@@ -358,59 +378,75 @@ def _read_about(cells_and_sheet, title: str, issues: list[Issue]) -> dict[str, s
     return about
 
 
+# Rows are turned into Python values a chunk at a time: a whole large sheet of raw cells in
+# Python at once is ~40 MB more at the peak of an import (most of those objects die at once).
+CHUNK_ROWS = 4096
+
+
 def _read_sheet(loader: SheetLoader, title: str, spec: c.Sheet, info, issues: list[Issue]) -> ParsedSheet:
-    cells, sheet = _cells(loader, title)
-    out = ParsedSheet(spec, title, set())
-    header_index = next((i for i, row in enumerate(cells) if any(not _blank(v) for v in row)), None)
-    if header_index is None:
+    sheet = loader.sheet(title)
+    out = ParsedSheet(spec, title)
+    # iter_rows() starts at row 1 and at the sheet's first used column (calamine's `start`)
+    offset = sheet.start[1] if sheet.start else 0
+    rows = iter(sheet.iter_rows())
+    header_index, header = -1, None
+    for header_index, row in enumerate(rows):
+        if any(not _blank(v) for v in row):
+            header = row
+            break
+    if header is None:
         issues.append(Issue(title, None, None, "the sheet is empty; it was ignored", "warning"))
         return out
     by_name = {c.normalise_name(col.name): col for col in spec.columns}
     positions: list[tuple[int, c.Column]] = []
     seen: dict[str, int] = {}
-    for index, header in enumerate(cells[header_index]):
-        if _blank(header):
+    for index, name in enumerate(header, offset):
+        if _blank(name):
             continue
-        col = by_name.get(c.normalise_name(_as_text(header)))
+        col = by_name.get(c.normalise_name(_as_text(name)))
         if col is None:
-            issues.append(Issue(title, header_index + 1, _as_text(header),
+            issues.append(Issue(title, header_index + 1, _as_text(name),
                                 "is not a column of this sheet; it was ignored", "warning"))
         elif col.name in seen:
             issues.append(Issue(title, header_index + 1, col.name, "the column appears twice; delete one"))
         else:
             seen[col.name] = index
             positions.append((index, col))
-    out.columns = set(seen)
+    out = ParsedSheet(spec, title, tuple(seen))
     missing = [col.name for col in spec.columns if col.required and col.name not in seen]
     if missing:
         issues.append(Issue(title, header_index + 1, ", ".join(missing),
                             "required column missing; add it to the header row (see the template)"))
         return out
     _report_merged(sheet, title, header_index, positions, issues)
+    del sheet   # the iterator keeps calamine's cells until it is done
     formula_rows = {}
     for row_no, col_no in info.formula_cells.get(title, []):
         formula_rows.setdefault(row_no, []).append(col_no)
-    body = cells[header_index + 1:]
-    del cells
-    width = max(len(r) for r in body) if body else 0
-    if any(len(r) != width for r in body):  # calamine's rows are all as wide as the sheet; be safe anyway
-        body = [list(r) + [None] * (width - len(r)) for r in body]
-    by_column = list(zip(*body)) if body else []
-    parsed_columns = [_parse_column(by_column[i] if i < width else [None] * len(body), col, title, header_index,
-                                    issues) for i, col in positions]
-    del by_column
+    parsed_columns: list[list] = [[] for _ in positions]
+    memos = [_Memo() for _ in positions]
+    count = 0
+    while chunk := list(islice(rows, CHUNK_ROWS)):
+        width = max(map(len, chunk))
+        if any(len(r) != width for r in chunk):  # calamine's rows are all as wide as the sheet; be safe anyway
+            chunk = [list(r) + [None] * (width - len(r)) for r in chunk]
+        by_column = list(zip(*chunk))
+        blank = [None] * len(chunk)
+        for parsed, memo, (index, col) in zip(parsed_columns, memos, positions):
+            values = by_column[index - offset] if index - offset < width else blank
+            parsed += _parse_column(values, col, title, header_index + count, issues, memo)
+        count += len(chunk)
+        del chunk, by_column
+    del rows
     names = [col.name for _, col in positions]
-    first = header_index + 2                      # the Excel row of body[0]
-    count = len(body)
-    del body
-    out.rows = _rows(parsed_columns, names, [j for j, (_, col) in enumerate(positions) if col.required], first,
-                     count, title, formula_rows, {col.name: i + 1 for i, col in positions}, issues)
+    out.rows = _rows(parsed_columns, names, [j for j, (_, col) in enumerate(positions) if col.required],
+                     header_index + 2, count, title, formula_rows, {col.name: i + 1 for i, col in positions}, issues)
     return out
 
 
 def _rows(parsed_columns: list[list], names: list[str], required: list[int], first: int, count: int, title: str,
           formula_rows: dict[int, list[int]], formula_columns: dict[str, int], issues: list[Issue]) -> list[Row]:
-    """Rows as dicts, skipping blank ones and those with an error. Most rows need no check at all: only
+    """Rows as tuples, skipping blank ones and those with an error. Most rows need no check at all: only
     rows with a blank required cell, a cell that failed to parse, or a formula cell take the slow path."""
     bad_rows = {i.row for i in issues if i.sheet == title and i.row and i.severity == "error"}
     slow = {r - first for r in (*bad_rows, *formula_rows) if first <= r < first + count}
@@ -421,7 +457,7 @@ def _rows(parsed_columns: list[list], names: list[str], required: list[int], fir
                 slow.update(i for i, v in enumerate(column) if v is None or v == "")
     else:
         slow = set(range(count))
-    made = map(Row, range(first, first + count), map(dict, map(zip, repeat(names), zip(*parsed_columns))))
+    made = map(Row._make, zip(range(first, first + count), zip(*parsed_columns), repeat(None)))
     if not slow:
         return list(made)
     rows = []
@@ -430,7 +466,7 @@ def _rows(parsed_columns: list[list], names: list[str], required: list[int], fir
         if offset not in slow:
             append(row)
             continue
-        excel_row = row.excel_row
+        excel_row, values, _ = row
         if excel_row in formula_rows:
             bad = [n for n in names if formula_columns[n] in formula_rows[excel_row]]
             for name in bad:
@@ -438,7 +474,6 @@ def _rows(parsed_columns: list[list], names: list[str], required: list[int], fir
                                     "Excel, let it calculate and save, or type the value"))
             if bad:
                 continue
-        values = list(row.values.values())
         if all(v is None or v == "" for v in values) or excel_row in bad_rows:
             continue
         missing = [names[j] for j in required if values[j] is None or values[j] == ""]
@@ -452,45 +487,78 @@ def _rows(parsed_columns: list[list], names: list[str], required: list[int], fir
 _FAILED = object()
 
 
-def _parse_column(values: list, col: c.Column, title: str, header_index: int, issues: list[Issue]) -> list:
-    """Parse one column's cells, whole columns at once where possible.
+class _Memo:
+    """A column's parsed values, kept across chunks: value -> parsed (or _FAILED), and the errors.
+
+    1, 1.0 and True are equal keys to a dict: values are their own keys only while the column
+    has shown no two such types; after that, (type, value) is the key."""
+
+    def __init__(self) -> None:
+        self.kinds: set[type] = set()
+        self.plain: dict[Any, Any] = {}
+        self.failed_plain: dict[Any, str] = {}
+        self.typed: dict[tuple, Any] = {}
+        self.failed_typed: dict[tuple, str] = {}
+
+
+_NUMBERS = {bool, int, float}
+
+
+def _parse_column(values, col: c.Column, title: str, header_index: int, issues: list[Issue],
+                  memo: _Memo | None = None) -> list:
+    """Parse one column's cells (values[0] is on Excel row header_index + 2), whole columns at once.
 
     Text already clean needs no work; other values repeat a lot (quarters, keys, levels,
-    dates), so each distinct (type, value) is parsed once and the results mapped back.
+    dates), so each distinct value is parsed once and the results mapped back.
     """
     parse = PARSERS[col.kind]
-    kinds = set(map(type, values))
     if col.kind == c.TEXT:
-        if kinds == {str}:
-            out = list(map(str.strip, values))
+        try:
+            out = list(map(str.strip, values))   # TypeError: a cell that is not text
             if max(map(len, out), default=0) <= col.max_len:
                 return out
+        except TypeError:
+            pass
         out = [v.strip() if v.__class__ is str else v for v in values]
         limit = col.max_len
         for i, v in enumerate(out):
             if v.__class__ is not str or len(v) > limit:
                 out[i] = _parse_one(parse, values[i], col, title, header_index + 2 + i, issues)
         return out
-    if not kinds.isdisjoint(_UNHASHABLE):  # never from calamine, but be safe
+    try:
+        distinct = set(values)
+    except TypeError:  # an unhashable value: never from calamine, but be safe
         return [_parse_one(parse, v, col, title, header_index + 2 + i, issues) for i, v in enumerate(values)]
-    # 1, 1.0 and True are equal keys: tell them apart by type, unless the column holds one type only
-    keys = values if len(kinds) == 1 else list(zip(map(type, values), values))
-    memo: dict = {}
-    failed: dict = {}
-    for key in set(keys):
-        try:
-            memo[key] = parse(key if keys is values else key[1], col)
-        except ValueError as err:
-            failed[key] = str(err)
-            memo[key] = _FAILED
+    memo = memo or _Memo()
+    kinds = set(map(type, distinct))
+    if kinds & _NUMBERS:   # the set kept one of 1.0 and True: the types of every cell, then
+        kinds = set(map(type, values))
+    memo.kinds |= kinds
+    if len(memo.kinds & _NUMBERS) < 2:   # the usual case: the values themselves are the keys
+        keys = values
+        known, failed = memo.plain, memo.failed_plain
+        _parse_new(distinct, known, failed, parse, col)
+    else:
+        keys = list(zip(map(type, values), values))
+        known, failed = memo.typed, memo.failed_typed
+        _parse_new(set(keys), known, failed, lambda key, col: parse(key[1], col), col)
     if failed:
         for i, key in enumerate(keys):
             if key in failed:
                 issues.append(Issue(title, header_index + 2 + i, col.name, failed[key]))
-    return list(map(memo.__getitem__, keys))
+    return list(map(known.__getitem__, keys))
 
 
-_UNHASHABLE = {list, dict, set, bytearray}
+def _parse_new(values, known: dict, failed: dict, parse, col: c.Column) -> None:
+    for value in values:
+        if value in known:
+            continue
+        try:
+            known[value] = parse(value, col)
+        except ValueError as err:
+            failed[value] = str(err)
+            known[value] = _FAILED
+
 
 
 def _parse_one(parse, value, col: c.Column, title: str, excel_row: int, issues: list[Issue]):

@@ -35,7 +35,7 @@ def departments(ctx: Context, wb: ParsedWorkbook) -> None:
             ctx.error(_label(ps, row), row.excel_row, "department_id",
                       f"the key {folded[key.casefold()]!r} is already taken (keys ignore case); use that spelling")
             continue
-        change.add((key, row.values["name"], _get(row, ps, "sponsor", old, 2), _get(row, ps, "champion", old, 3),
+        change.add((key, ps.value(row, "name"), _get(row, ps, "sponsor", old, 2), _get(row, ps, "champion", old, 3),
                     _get(row, ps, "active", old, 4, True)), old)
         ctx.state["departments"].add(key)
     ctx.changes.append(change)
@@ -44,6 +44,7 @@ def departments(ctx: Context, wb: ParsedWorkbook) -> None:
 def dimensions(ctx: Context, wb: ParsedWorkbook) -> None:
     stored = _stored(ctx, "SELECT dimension_id, name, description, position, active FROM dimensions")
     ctx.state["dimensions"] = set(stored)
+    ctx.state["active_dimensions"] = {k for k, r in stored.items() if r[4]}   # as stored, for submissions
     ctx.state["new_dimensions"] = {}
     ps = wb.sheet(c.DIMENSIONS.name)
     if ps is None:
@@ -57,7 +58,7 @@ def dimensions(ctx: Context, wb: ParsedWorkbook) -> None:
         if position is None:
             next_position += 1
             position = next_position
-        change.add((key, row.values["name"], _get(row, ps, "description", old, 2), position,
+        change.add((key, ps.value(row, "name"), _get(row, ps, "description", old, 2), position,
                     _get(row, ps, "active", old, 4, True)), old)
         if old is None:
             ctx.state["new_dimensions"][key] = (_label(ps, row), row.excel_row)
@@ -79,7 +80,7 @@ def levels(ctx: Context, wb: ParsedWorkbook) -> None:
                 ctx.error(_label(ps, row), row.excel_row, "dimension_id",
                           f"there is no dimension {dim!r} in the Dimensions sheet or the app")
                 continue
-            name = row.values.get("name") if "name" in ps.columns else None
+            name = ps.value(row, "name")
             if name:
                 if level in names and names[level][0] != name:
                     ctx.error(_label(ps, row), row.excel_row, "name",
@@ -87,7 +88,7 @@ def levels(ctx: Context, wb: ParsedWorkbook) -> None:
                               "are shared by every dimension, so use one name")
                     continue
                 names.setdefault(level, (name, row.excel_row))
-            rubric.add((dim, level, row.values["description"]), stored.get((dim, level)))
+            rubric.add((dim, level, ps.value(row, "description")), stored.get((dim, level)))
             rubric_count[dim] = rubric_count.get(dim, 0) + 1
         level_change = Change(f"{ps.title} (level names)", "levels", ("level", "name"), 1, "level",
                               admin_only=True)
@@ -129,7 +130,7 @@ def assessments(ctx: Context, wb: ParsedWorkbook) -> None:
             ctx.error(label, row.excel_row, "department_id",
                       f"there is no department {key[1]!r} in the Departments sheet or the app")
             continue
-        status = row.values["status"]
+        status = ps.value(row, "status")
         by = _get(row, ps, "submitted_by", old, 3, None)
         on = _get(row, ps, "submitted_on", old, 4, None)
         if status == "submitted" and (old is None or old[2] != "submitted"):
@@ -156,9 +157,11 @@ def scores(ctx: Context, wb: ParsedWorkbook) -> None:
     depts, dims = ctx.state["departments"], ctx.state["dimensions"]
     change = Change(ps.title, "scores", ("quarter", "department_id", "dimension_id", "score", "na", "target",
                                          "evidence", "assessed_by", "assessed_on"), 3, "score", dept_index=1)
-    has_by, has_on = "assessed_by" in ps.columns, "assessed_on" in ps.columns
-    has_score, has_target, has_evidence = ("score" in ps.columns, "target" in ps.columns,
-                                           "evidence" in ps.columns)
+    at = ps.index
+    i_score, i_target, i_evidence, i_by, i_on = map(at.get, ("score", "target", "evidence", "assessed_by",
+                                                             "assessed_on"))
+    has_by, has_on = i_by is not None, i_on is not None
+    has_score, has_target, has_evidence = i_score is not None, i_target is not None, i_evidence is not None
     written: list[tuple[Row, tuple, tuple | None]] = []
     final_scores = {k: (v[3], v[4]) for k, v in stored.items()}
     actor, today = ctx.actor.name, ctx.today
@@ -178,21 +181,21 @@ def scores(ctx: Context, wb: ParsedWorkbook) -> None:
                       f"there is no dimension {dim!r} in the Dimensions sheet or the app")
             continue
         old = stored.get(key) if stored else None
-        v = row.values
+        v = row.cells
         if has_score:
-            sv = v.get("score")
+            sv = v[i_score]
             score, na = (sv.level, sv.na) if sv is not None else (None, False)
         else:
             score, na = (old[3], old[4]) if old else (None, False)
-        target = v.get("target") if has_target else (old[5] if old else None)
-        evidence = (v.get("evidence") or "") if has_evidence else (old[6] if old else "")
+        target = v[i_target] if has_target else (old[5] if old else None)
+        evidence = (v[i_evidence] or "") if has_evidence else (old[6] if old else "")
         if old is None and score is None and not na and target is None and not evidence:
             continue  # nothing to record: not assessed
         if has_by and has_on:
-            new = (quarter, dept, dim, score, na, target, evidence, v.get("assessed_by") or None, v.get("assessed_on"))
+            new = (quarter, dept, dim, score, na, target, evidence, v[i_by] or None, v[i_on])
         else:
-            by = (v.get("assessed_by") or None) if has_by else (old[7] if old else None)
-            on = v.get("assessed_on") if has_on else (old[8] if old else None)
+            by = (v[i_by] or None) if has_by else (old[7] if old else None)
+            on = v[i_on] if has_on else (old[8] if old else None)
             new = (quarter, dept, dim, score, na, target, evidence, by, on)
             if old is not None and new[:7] == old[:7] and not (has_by or has_on):
                 new = old
@@ -250,7 +253,7 @@ def _check_submissions(ctx: Context, final_scores) -> None:
     """An assessment moved from draft to submitted needs every active dimension scored or N/A."""
     if not ctx.state.get("submitting"):
         return
-    active = {r[0] for r in ctx.fetch("SELECT dimension_id FROM dimensions WHERE active", [])}
+    active = ctx.state["active_dimensions"]
     scored: dict[tuple, set] = {}
     for (quarter, dept, dim), (score, na) in final_scores.items():
         if score is not None or na:

@@ -7,6 +7,7 @@ and dates). A row with a blank key is a new record; its key is assigned when wri
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from ..db import Tx
 from ..models import ValidationError, check_department_id
@@ -55,26 +56,32 @@ def backlog(ctx: Context, wb: ParsedWorkbook) -> None:
                     dept_index=3, allocate=_allocate_items, after_write=_status_history)
     full = ps.columns.issuperset(BACKLOG_COLUMNS)   # every column in the sheet (an export): no fallbacks
     departments, dimensions, today = ctx.state["departments"], ctx.state["dimensions"], ctx.today
+    at = ps.index
+    i_title, i_dept, i_status = at["title"], at["department_id"], at["status"]
+    fields = itemgetter(*(at[name] for name in BACKLOG_COLUMNS[1:])) if full else None
     for row, (key,) in keyed(ctx, ps, {"item_id": _check_item_id}):
         old = rows.get(key) if key else None
-        v = row.values
+        v = row.cells
+        dept = v[i_dept]
         problems = []
-        if v["department_id"] not in departments:
-            problems.append(("department_id", f"there is no department {v['department_id']!r} in the Departments "
-                                              "sheet or the app"))
-        dim = v["dimension_id"] if full else get(row, ps, "dimension_id", old, 4, None)
+        if dept not in departments:
+            problems.append(("department_id", f"there is no department {dept!r} in the Departments sheet or the app"))
+        if full:
+            (title, description, _, dim, status, status_reason, owner, value, effort, raised_on, due_on, closed_on,
+             outcome, lessons) = fields(v)
+        else:
+            title, status = v[i_title], v[i_status]
+            dim = get(row, ps, "dimension_id", old, 4, None)
+            closed_on = get(row, ps, "closed_on", old, 12, None)
         if dim is not None and dim not in dimensions:
             problems.append(("dimension_id", f"there is no dimension {dim!r} in the Dimensions sheet or the app"))
-        status = v["status"]
-        closed_on = v["closed_on"] if full else get(row, ps, "closed_on", old, 12, None)
         if status in FINAL and closed_on is None:
             closed_on = old[12] if old is not None and old[12] else today
         if full:  # what get() gives for present columns: parsed blanks are "" (text) or None (the rest)
-            item = (key, v["title"], v["description"], v["department_id"], dim, status, v["status_reason"],
-                    v["owner"], v["value"], v["effort"], v["raised_on"] or today, v["due_on"], closed_on,
-                    v["outcome"], v["lessons"])
+            item = (key, title, description, dept, dim, status, status_reason, owner, value, effort,
+                    raised_on or today, due_on, closed_on, outcome, lessons)
         else:
-            item = (key, v["title"], get(row, ps, "description", old, 2), v["department_id"], dim, status,
+            item = (key, title, get(row, ps, "description", old, 2), dept, dim, status,
                     get(row, ps, "status_reason", old, 6), get(row, ps, "owner", old, 7),
                     get(row, ps, "value", old, 8, None), get(row, ps, "effort", old, 9, None),
                     get(row, ps, "raised_on", old, 10, today), get(row, ps, "due_on", old, 11, None), closed_on,
@@ -129,13 +136,17 @@ def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
                     extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now}, dept_index=2,
                     allocate=lambda tx, n: allocate_keys(tx, "checkin", n))
     full = ps.columns.issuperset(CHECKIN_COLUMNS)   # every column in the sheet: no fallbacks (see backlog)
+    at = ps.index
+    i_held = at["held_on"]
+    fields = itemgetter(*(at[name] for name in CHECKIN_COLUMNS[1:])) if full else None
     for row, (key,) in keyed(ctx, ps, {"department_id": check_department_id}):
         old = rows.get(key) if key else None
         where = label(ps, row)
-        v = row.values
-        held_on = v["held_on"]
+        v = row.cells
+        held_on = v[i_held]
         if full:
-            dept, kind, next_on = v["department_id"], v["kind"] or "department", v["next_on"]
+            _, dept, kind, facilitator, attendees, notes, decisions, wins, next_on = fields(v)
+            kind = kind or "department"
         else:
             dept = get(row, ps, "department_id", old, 2, None)
             kind = get(row, ps, "kind", old, 3, "department")
@@ -149,15 +160,15 @@ def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
         if next_on is not None and next_on < held_on:
             problems.append(("next_on", f"{next_on} is before the check-in was held ({held_on}); pick a later date "
                                         "or leave it blank"))
-        attendees = v["attendees"] if full else get(row, ps, "attendees", old, 5)
+        if not full:
+            attendees = get(row, ps, "attendees", old, 5)
         attendees = ", ".join(n.strip() for n in attendees.split(",") if n.strip())
         if problems:
             for column, message in problems:
                 ctx.error(where, row.excel_row, column, message)
             continue
         if full:
-            change.add((key, held_on, dept, kind, v["facilitator"], attendees, v["notes"], v["decisions"], v["wins"],
-                        next_on), old)
+            change.add((key, held_on, dept, kind, facilitator, attendees, notes, decisions, wins, next_on), old)
         else:
             change.add((key, held_on, dept, kind, get(row, ps, "facilitator", old, 4), attendees,
                         get(row, ps, "notes", old, 6), get(row, ps, "decisions", old, 7),
@@ -180,30 +191,32 @@ def actions(ctx: Context, wb: ParsedWorkbook) -> None:
                     extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now},
                     allocate=lambda tx, n: allocate_keys(tx, "action", n))
     full = ps.columns.issuperset(ACTION_COLUMNS[:-1])   # every column of the sheet: no fallbacks (see backlog)
+    at = ps.index
+    i_checkin, i_text, i_status = at["checkin_id"], at["text"], at["status"]
+    i_owner, i_due, i_item = (at[name] for name in ("owner", "due_on", "item_id")) if full else (None, None, None)
     for row, (key,) in keyed(ctx, ps):
         old = rows.get(key) if key else None
-        v = row.values
+        v = row.cells
+        checkin, text = v[i_checkin], v[i_text]
         problems = []
-        if v["checkin_id"] not in held:
-            problems.append(("checkin_id", f"there is no check-in {v['checkin_id']!r} in the Check-ins sheet or "
-                                           "the app"))
-        if len(v["text"]) > 500:
-            problems.append(("text", f"is too long ({len(v['text'])} characters; at most 500)"))
-        due_on = v["due_on"] if full else get(row, ps, "due_on", old, 4, None)
-        if due_on and held.get(v["checkin_id"]) and due_on < held[v["checkin_id"]]:
-            problems.append(("due_on", f"{due_on} is before the check-in ({held[v['checkin_id']]}); pick a later "
-                                       "date"))
-        item = v["item_id"] if full else get(row, ps, "item_id", old, 6, None)
+        if checkin not in held:
+            problems.append(("checkin_id", f"there is no check-in {checkin!r} in the Check-ins sheet or the app"))
+        if len(text) > 500:
+            problems.append(("text", f"is too long ({len(text)} characters; at most 500)"))
+        due_on = v[i_due] if full else get(row, ps, "due_on", old, 4, None)
+        if due_on and held.get(checkin) and due_on < held[checkin]:
+            problems.append(("due_on", f"{due_on} is before the check-in ({held[checkin]}); pick a later date"))
+        item = v[i_item] if full else get(row, ps, "item_id", old, 6, None)
         if item is not None and item not in items:
             problems.append(("item_id", f"there is no backlog item {item!r} in the Backlog sheet or the app"))
         if problems:
             for column, message in problems:
                 ctx.error(label(ps, row), row.excel_row, column, message)
             continue
-        status = v["status"]
+        status = v[i_status]
         closed_on = None
         if status != "open":
             closed_on = old[7] if old is not None and old[5] == status and old[7] else ctx.today
-        change.add((key, v["checkin_id"], v["text"], v["owner"] if full else get(row, ps, "owner", old, 3), due_on,
+        change.add((key, checkin, text, v[i_owner] if full else get(row, ps, "owner", old, 3), due_on,
                     status, item, closed_on), old)
     ctx.changes.append(change)

@@ -75,13 +75,13 @@ def column_number(letters: bytes | str) -> int:
     return n
 
 
-def check_upload(data: bytes, filename: str = "", on_sheet: Callable[[str], None] | None = None,
+def check_upload(data: bytes, filename: str = "", on_sheet: Callable[[str, int], None] | None = None,
                  sheet_order: Callable[[str], Any] | None = None) -> ArchiveInfo:
     """Raise UnsafeWorkbook unless `data` looks like a workbook a parser can read safely.
 
     Every part except the worksheets is checked first; then each worksheet (in the order
-    `sheet_order(name)` gives, else as stored), and `on_sheet(name)` is called as soon as that
-    sheet has passed (the reader starts parsing it while the next one is checked). A refusal
+    `sheet_order(name)` gives, else as stored), and `on_sheet(name, unpacked size)` is called as soon
+    as that sheet has passed (the reader starts parsing it while the next one is checked). A refusal
     still comes before any parser reads an unchecked part.
     """
     size = len(data)
@@ -110,7 +110,7 @@ def check_upload(data: bytes, filename: str = "", on_sheet: Callable[[str], None
 
 
 def _check_archive(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo],
-                   on_sheet: Callable[[str], None] | None = None,
+                   on_sheet: Callable[[str, int], None] | None = None,
                    sheet_order: Callable[[str], Any] | None = None) -> ArchiveInfo:
     if len(entries) > MAX_ENTRIES:
         raise refuse(f"the file holds {len(entries):,} parts; a workbook has far fewer. It is not a workbook "
@@ -155,7 +155,7 @@ def _check_archive(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo],
         if cells:
             info.formula_cells[sheet] = cells
         if on_sheet is not None and entry.filename in sheet_of:
-            on_sheet(sheet)
+            on_sheet(sheet, entry.file_size)
     return info
 
 

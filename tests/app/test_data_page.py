@@ -64,6 +64,9 @@ def test_upload_preview_then_confirm_imports(demo_app, demo_path):
     assert (row["new"], row["changed"], row["unchanged"]) == (0, 1, 9)
     confirm = at.button(key="data_import_confirm")
     assert confirm.label == "Import 1 change(s)"
+    # between preview and confirm only the report is kept, not the workbook's rows (read again on confirm)
+    kept = at.session_state["data_parsed"]
+    assert [type(k).__name__ for k in kept] == ["tuple", "ImportReport"]
     at.button(key="data_import_confirm").click().run()
     assert not at.exception
     assert "Imported 1 change(s) from edited.xlsx." in [s.value for s in at.success]
