@@ -132,7 +132,7 @@ def measure(bench: Benchmark, org: LargeOrg) -> tuple[float, float | None, str]:
     if bench.peak is not None:
         probe = bench.peak(org)
         peak = probe["added_mb"]
-        note = f"; memory: +{probe['added_mb']:.0f} MB resident, whole process {probe['peak_mb']:.0f} MB"
+        note = f"; memory: +{probe['added_mb']:.0f} MiB resident, whole process {probe['peak_mb']:.0f} MiB"
     elif bench.target_peak_mb is not None:
         tracemalloc.start()
         try:
