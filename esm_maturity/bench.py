@@ -132,13 +132,13 @@ def measure(bench: Benchmark, org: LargeOrg) -> tuple[float, float | None, str]:
     if bench.peak is not None:
         probe = bench.peak(org)
         peak = probe["added_mb"]
-        note = f"; memory: +{probe['added_mb']:.0f} MiB resident, whole process {probe['peak_mb']:.0f} MiB"
+        note = f"memory: +{probe['added_mb']:.0f} MiB resident, whole process {probe['peak_mb']:.0f} MiB"
     elif bench.target_peak_mb is not None:
         tracemalloc.start()
         try:
             bench.once(org)
             peak = tracemalloc.get_traced_memory()[1] / 2**20
-            note = "; memory: Python heap (traced)"
+            note = "memory: Python heap (traced)"
         finally:
             tracemalloc.stop()
     return statistics.median(times), peak, note
@@ -163,8 +163,9 @@ def run_benchmarks(names: list[str] | None = None, out=print) -> bool:
             target = bench.ratio * medians[bench.floor] if bench.floor in medians else bench.target_seconds
             met = seconds <= target and (peak is None or peak <= bench.target_peak_mb)
             ok &= met
-            note = f"{seconds / medians[bench.floor]:.2f}x the floor" if bench.floor in medians else ""
-            note = f"  ({note}{memory_note})" if note or memory_note else ""
+            notes = [f"{seconds / medians[bench.floor]:.2f}x the floor"] if bench.floor in medians else []
+            notes += [memory_note] if memory_note else []
+            note = f"  ({'; '.join(notes)})" if notes else ""
             out(f"{bench.name:45} {seconds:8.3f}s {target:8.3f}s "
                 f"{'' if peak is None else f'{peak:9.0f}':>9}  {'ok' if met else 'MISSED'}{note}")
         org.db.close()
