@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 LEVEL_SCALE = alt.Scale(domain=[0, 5], nice=False)
+LEVEL_TICKS = list(range(6))   # levels are whole numbers: no 0.5 steps on a level axis
 PALETTE = {"score": "#2f6f8f", "target": "#e07b39"}
 
 
@@ -15,7 +16,7 @@ def dimension_averages(frame: pd.DataFrame) -> alt.Chart:
     base = alt.Chart(data).encode(
         y=alt.Y("dimension:N", sort=alt.SortField("position"), title=None, axis=alt.Axis(labelLimit=260)))
     bars = base.mark_bar(color=PALETTE["score"], cornerRadiusEnd=3).encode(
-        x=alt.X("average:Q", scale=LEVEL_SCALE, title="Average level"),
+        x=alt.X("average:Q", scale=LEVEL_SCALE, title="Average level", axis=alt.Axis(values=LEVEL_TICKS)),
         tooltip=[alt.Tooltip("dimension:N"), alt.Tooltip("average:Q", format=".2f", title="average level"),
                  alt.Tooltip("target:Q", format=".2f", title="average target"),
                  alt.Tooltip("departments:Q", title="departments scored")])
@@ -56,10 +57,10 @@ def heatmap(frame: pd.DataFrame, *, large_text: bool = False) -> alt.Chart:
     pick = alt.selection_point(name=HEATMAP_SELECTION, fields=["department_id"], on="click", clear="dblclick")
     base = alt.Chart(data).encode(
         x=alt.X("dimension:N", sort=_in_model_order(data), title=None,
-                axis=alt.Axis(orient="top", labelAngle=-30, labelLimit=190, labelOverlap=False,
-                              labelFontSize=13 if large_text else 11)),
+                axis=alt.Axis(orient="top", labelAngle=-30, labelLimit=190,
+                              labelOverlap=False, labelFontSize=15 if large_text else 11)),
         y=alt.Y("department:N", sort=sorted(data["department"].unique()), title=None,
-                axis=alt.Axis(labelLimit=200, labelFontSize=14 if large_text else 11)),
+                axis=alt.Axis(labelLimit=240 if large_text else 200, labelFontSize=17 if large_text else 11)),
         tooltip=[alt.Tooltip("department:N"), alt.Tooltip("dimension:N"), alt.Tooltip("cell:N", title="level"),
                  alt.Tooltip("level_name:N", title="level name"), alt.Tooltip("target:Q", title="target"),
                  alt.Tooltip("evidence:N")])
@@ -72,13 +73,13 @@ def heatmap(frame: pd.DataFrame, *, large_text: bool = False) -> alt.Chart:
 )
     chart = cells
     if not many:
-        labels = base.mark_text(fontSize=15 if large_text else 12).encode(
+        labels = base.mark_text(fontSize=17 if large_text else 12).encode(
             text=alt.Text("mark:N"),
             color=alt.Color("cell:N", scale=alt.Scale(domain=list(CELL_TEXT), range=list(CELL_TEXT.values())),
                             legend=None))
         chart = alt.layer(cells, labels).resolve_scale(color="independent")
     chart = chart.add_params(pick)
-    step = 10 if many else (34 if large_text else 26)
+    step = 10 if many else (38 if large_text else 26)
     return chart.properties(height=alt.Step(step), width="container")
 
 
@@ -94,7 +95,7 @@ def department_trend(frame: pd.DataFrame, *, title: str = "", height: int = 280)
                                          "organisation": "organisation"})
     chart = alt.Chart(long).mark_line(point=True, strokeWidth=3).encode(
         x=alt.X("quarter:O", title=None, sort=list(data["quarter"]), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("level:Q", scale=LEVEL_SCALE, title="Overall level"),
+        y=alt.Y("level:Q", scale=LEVEL_SCALE, title="Overall level", axis=alt.Axis(values=LEVEL_TICKS)),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=list(LINES), range=list(LINES.values())),
                         legend=alt.Legend(orient="bottom")),
         strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=list(LINES), range=[[1, 0], [6, 4], [2, 3]]),
@@ -104,7 +105,8 @@ def department_trend(frame: pd.DataFrame, *, title: str = "", height: int = 280)
     return chart.properties(height=height, width="container", title=title)
 
 
-def dimension_multiples(frame: pd.DataFrame, columns: int = 3, width: int = 280) -> alt.Chart:
+def dimension_multiples(frame: pd.DataFrame, columns: int = 3, width: int = 280, *,
+                        large_text: bool = False) -> alt.Chart:
     """Small multiples: one panel per dimension with the level and (dashed) the target per quarter."""
     data = _floats(frame, "score", "target")
     long = data.melt(id_vars=["quarter", "dimension", "position"], value_vars=["score", "target"],
@@ -112,8 +114,8 @@ def dimension_multiples(frame: pd.DataFrame, columns: int = 3, width: int = 280)
     order = list(data.sort_values("position")["dimension"].drop_duplicates())
     return alt.Chart(long).mark_line(point=True).encode(
         x=alt.X("quarter:O", title=None, sort=sorted(data["quarter"].unique()),
-                axis=alt.Axis(labelAngle=-45, labelFontSize=9)),
-        y=alt.Y("level:Q", scale=LEVEL_SCALE, title=None),
+                axis=alt.Axis(labelAngle=-45, labelFontSize=13 if large_text else 9)),
+        y=alt.Y("level:Q", scale=LEVEL_SCALE, title=None, axis=alt.Axis(values=LEVEL_TICKS)),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=["score", "target"], range=[PALETTE["score"], PALETTE["target"]])),
         strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=["score", "target"], range=[[1, 0], [6, 4]]),
@@ -121,8 +123,8 @@ def dimension_multiples(frame: pd.DataFrame, columns: int = 3, width: int = 280)
         tooltip=[alt.Tooltip("dimension:N"), alt.Tooltip("quarter:O"), alt.Tooltip("series:N"),
                  alt.Tooltip("level:Q")],
     ).properties(width=width, height=round(width * 0.5)).facet(
-        facet=alt.Facet("dimension:N", sort=order, title=None, header=alt.Header(labelFontWeight="bold",
-                                                                                labelLimit=220)),
+        facet=alt.Facet("dimension:N", sort=order, title=None, header=alt.Header(
+            labelFontWeight="bold", labelLimit=width - 10, labelFontSize=16 if large_text else 12)),
         columns=columns)
 
 
@@ -132,7 +134,8 @@ def department_gaps(frame: pd.DataFrame) -> alt.Chart:
     base = alt.Chart(data).encode(
         y=alt.Y("dimension:N", sort=_in_model_order(data), title=None, axis=alt.Axis(labelLimit=260)))
     bars = base.mark_bar(color=PALETTE["score"], cornerRadiusEnd=3).encode(
-        x=alt.X("score:Q", scale=LEVEL_SCALE, title="Level (bar) and target (tick)"),
+        x=alt.X("score:Q", scale=LEVEL_SCALE, title="Level (bar) and target (tick)",
+                axis=alt.Axis(values=LEVEL_TICKS)),
         tooltip=[alt.Tooltip("dimension:N"), alt.Tooltip("score:Q", title="level"), alt.Tooltip("target:Q"),
                  alt.Tooltip("gap:Q", title="gap to target")])
     ticks = base.mark_tick(color=PALETTE["target"], thickness=4, size=24).encode(
@@ -258,11 +261,25 @@ def _export_spec(chart: alt.TopLevelMixin) -> str:
     return json.dumps(spec, sort_keys=True)
 
 
+# Meeting mode draws charts without Streamlit's chart theme (which sets the type size, small), so
+# this is the whole look: the app's font and greys, with type readable across a meeting room.
+MEETING_FONT = '"Source Sans", "Source Sans Pro", sans-serif'
+MEETING_TEXT, MEETING_GRID = "#31333f", "#e6e9ef"
+
+
 def for_meeting(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """Larger type for a chart shown on a meeting-room screen."""
-    return (chart.configure_axis(labelFontSize=15, titleFontSize=16)
-            .configure_legend(labelFontSize=15, titleFontSize=15, symbolSize=160)
-            .configure_header(labelFontSize=16).configure_title(fontSize=18))
+    """Larger type for a chart shown on a meeting-room screen (show it with theme=None)."""
+    text = {"labelColor": MEETING_TEXT, "titleColor": MEETING_TEXT, "labelFont": MEETING_FONT,
+            "titleFont": MEETING_FONT}
+    return (chart.configure(font=MEETING_FONT)
+            .configure_axis(labelFontSize=16, titleFontSize=17, titleFontWeight="normal", gridColor=MEETING_GRID,
+                            domainColor=MEETING_GRID, tickColor=MEETING_GRID, titlePadding=12, **text)
+            .configure_legend(labelFontSize=17, titleFontSize=17, symbolSize=220, titleFontWeight="normal",
+                              labelLimit=320, **text)
+            .configure_header(labelFontSize=18, titleFontSize=18, labelColor=MEETING_TEXT,
+                              titleColor=MEETING_TEXT, labelFont=MEETING_FONT)
+            .configure_title(fontSize=20, color=MEETING_TEXT, anchor="start", font=MEETING_FONT)
+            .configure_view(strokeWidth=0))
 
 
 # --- improvement backlog ----------------------------------------------------------------------

@@ -62,7 +62,16 @@ view.keep_valid(view.DEPARTMENT_KEY, shown, next((d for d in shown if d in repor
 department = top[0].selectbox("Department", shown, format_func=label, key=view.DEPARTMENT_KEY,
                               help="Or click a department in the heatmap.")
 view.write_link(str(quarter), department, meeting)
-style = charts.for_meeting if meeting else (lambda chart: chart)
+
+
+def show(chart, key: str, name: str, **kwargs):
+    """A chart as the mode wants it: in meeting mode large type (charts.for_meeting, which replaces
+    Streamlit's chart theme) and no downloads."""
+    if meeting:
+        return show_chart(charts.for_meeting(chart), key, name, downloads=False, theme=None, **kwargs)
+    return show_chart(chart, key, name, **kwargs)
+
+
 st.caption("Submitted self-assessments only: a draft counts once it is submitted. Overall level = mean of the "
            "dimensions scored that quarter (N/A and not assessed leave the average). Missing quarters are gaps.")
 
@@ -74,8 +83,8 @@ try:
     if cells.empty:
         st.info("No departments or dimensions match the filters.")
     else:
-        show_chart(style(charts.heatmap(cells, large_text=meeting)), view.HEATMAP_KEY, f"heatmap {quarter}",
-                   downloads=not meeting, on_select="rerun", selection_mode=charts.HEATMAP_SELECTION)
+        show(charts.heatmap(cells, large_text=meeting), view.HEATMAP_KEY, f"heatmap {quarter}",
+                   on_select="rerun", selection_mode=charts.HEATMAP_SELECTION)
         st.caption("Click a department's row to see its trend below (double-click clears). Hover for the score, "
                    "target and evidence.")
 
@@ -96,13 +105,13 @@ try:
         metric[1].metric("Target", f"{target:.2f}" if known(target) else "–")
         metric[2].metric("Gap to target", f"{target - level:.2f}" if known(level) and known(target) else "–")
         if trend["overall"].notna().any():
-            show_chart(style(charts.department_trend(trend, height=400 if meeting else 280)), "trend_overall",
-                       f"{label(department)} trend", downloads=not meeting)
+            show(charts.department_trend(trend, height=400 if meeting else 280), "trend_overall",
+                 f"{label(department)} trend")
             st.caption("Solid: the department's overall level. Dashed: its target. Dotted: the organisation's "
                        "mean. A break in the line is a quarter without a submitted assessment.")
             multiples = trends.dimension_trends(db, department, f)
-            show_chart(style(charts.dimension_multiples(multiples, width=380 if meeting else 280)),
-                       "trend_dimensions", f"{label(department)} dimensions", downloads=not meeting)
+            show(charts.dimension_multiples(multiples, width=380 if meeting else 280, large_text=meeting),
+                 "trend_dimensions", f"{label(department)} dimensions")
         else:
             st.info(f"{esc(label(department))} has no submitted assessment between {f.first} and {f.last}.")
         if not meeting and not hidden:
@@ -117,21 +126,18 @@ try:
         if gaps is None or gaps.empty:
             st.info("No submitted scores for this department in this quarter.")
         else:
-            show_chart(style(charts.department_gaps(gaps)), "trend_department_gaps",
-                       f"{label(department)} gaps {quarter}", downloads=not meeting)
+            show(charts.department_gaps(gaps), "trend_department_gaps", f"{label(department)} gaps {quarter}")
     with right:
         st.markdown("**Organisation: mean gap per dimension**")
         org_gaps = trends.organisation_gaps(db, quarter, f)
         if org_gaps.empty:
             st.info(f"No submitted scores for {quarter}.")
         else:
-            show_chart(style(charts.organisation_gaps(org_gaps)), "trend_org_gaps", f"organisation gaps {quarter}",
-                       downloads=not meeting)
+            show(charts.organisation_gaps(org_gaps), "trend_org_gaps", f"organisation gaps {quarter}")
     spread = trends.distribution(db, quarter, f)
     if not spread.empty:
         st.markdown("**How departments are spread over the levels, per dimension**")
-        show_chart(style(charts.distribution(spread)), "trend_distribution", f"distribution {quarter}",
-                   downloads=not meeting)
+        show(charts.distribution(spread), "trend_distribution", f"distribution {quarter}")
 
     st.subheader("Movers")
     for column, other, key in zip(st.columns(2, gap="large"), (quarter.previous(), quarter.year_ago()),
@@ -144,7 +150,7 @@ try:
             if moved.empty:
                 st.info(f"No department's overall level changed between {other} and {quarter}.")
             else:
-                show_chart(style(charts.movers(moved)), key, f"movers {other} to {quarter}", downloads=not meeting)
+                show(charts.movers(moved), key, f"movers {other} to {quarter}")
     st.caption("Change in a department's mean level over the dimensions it scored in both quarters.")
 
     if flow.backlog_ready(db):
@@ -152,18 +158,15 @@ try:
         a, b = st.columns(2, gap="large")
         with a:
             st.markdown("**Opened and closed per quarter**")
-            show_chart(style(charts.opened_closed(flow.opened_closed(db, f))), "flow_opened_closed",
-                       "improvements opened and closed", downloads=not meeting)
+            show(charts.opened_closed(flow.opened_closed(db, f)), "flow_opened_closed",
+                 "improvements opened and closed")
             st.markdown("**Age of open improvements**")
-            show_chart(style(charts.open_age(flow.open_age(db, f))), "flow_age", "age of open improvements",
-                       downloads=not meeting)
+            show(charts.open_age(flow.open_age(db, f)), "flow_age", "age of open improvements")
         with b:
             st.markdown("**Work in progress by status**")
-            show_chart(style(charts.work_in_progress(flow.work_in_progress(db, f))), "flow_wip",
-                       "work in progress", downloads=not meeting)
+            show(charts.work_in_progress(flow.work_in_progress(db, f)), "flow_wip", "work in progress")
             st.markdown("**Cycle time: median days from raised to closed**")
-            show_chart(style(charts.cycle_time(flow.cycle_time(db, f))), "flow_cycle_time", "cycle time",
-                       downloads=not meeting)
+            show(charts.cycle_time(flow.cycle_time(db, f)), "flow_cycle_time", "cycle time")
     else:
         st.caption("Improvement flow appears here once the improvement backlog has items.")
 except EsmError as err:

@@ -179,3 +179,20 @@ def test_image_builders_make_png_and_svg(demo_db):
     svg = charts.to_svg(charts.department_trend(trends.department_trend(demo_db, "HR", f)))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     assert svg.lstrip().startswith(b"<svg") and b"2026-Q4" in svg
+
+
+def test_meeting_mode_draws_every_chart_in_large_type_without_the_small_chart_theme(demo_app):
+    def looks(at):
+        out = {}
+        for chart in at.get("vega_lite_chart"):
+            spec = json.loads(chart.proto.spec)
+            out[spec["usermeta"]["key"]] = (chart.proto.theme, spec.get("config", {}).get("axis", {}))
+        return out
+
+    normal = looks(demo_app(PAGE))
+    meeting = looks(demo_app(PAGE, {"meeting": "1"}))
+    assert set(meeting) == set(normal) and len(meeting) >= 10
+    assert all(theme == "streamlit" and "labelFontSize" not in axis for theme, axis in normal.values())
+    # Streamlit's chart theme would shrink the type again: meeting charts carry their own whole look
+    assert all(theme == "" and axis["labelFontSize"] >= 16 and axis["labelFont"].startswith('"Source Sans"')
+               for theme, axis in meeting.values())
