@@ -5,7 +5,7 @@ import streamlit as st
 from esm_maturity.assessments import get_assessment, reopen_assessment, save_assessment, scoring_sheet
 from esm_maturity.maturity import level_names
 from esm_maturity.models import NA, ConflictError, EsmError, Quarter, ScoreInput, ScoreValue
-from esm_maturity.ui.context import departments_or_stop, esc, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, departments_or_stop, esc, page_setup, show_error, show_flash
 
 NOT_ASSESSED = "not assessed"
 SCORE_OPTIONS = [NOT_ASSESSED, "1", "2", "3", "4", "5", NA]
@@ -86,7 +86,7 @@ if state and state.locked or not actor.can_edit:
         [{"Dimension": row.dimension.name, "Score": score_text(row.current.score),
           "Target": level_label(str(row.current.target)) if row.current.target else "",
           f"Last quarter ({quarter.previous()})": score_text(row.last), "Evidence": row.current.evidence}
-         for row in sheet], hide_index=True, width="stretch")
+         for row in sheet], hide_index=True, placeholder=MISSING, width="stretch")
     if state and state.locked and actor.is_admin:
         with st.expander("Reopen this assessment", icon=":material/lock_open:"):
             st.write("Reopening unlocks the scores for changes. It is recorded with your name and reason.")

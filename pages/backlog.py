@@ -14,7 +14,7 @@ from esm_maturity.backlog_queries import (GRID_COLUMNS, PRIORITY_EXPLAINED, SORT
 from esm_maturity.departments import list_departments
 from esm_maturity.maturity import dimensions
 from esm_maturity.models import ConflictError, EsmError
-from esm_maturity.ui.context import esc, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, esc, page_setup, show_error, show_flash
 
 db, actor = page_setup()
 st.title("Improvement backlog")
@@ -92,7 +92,7 @@ else:
         st.caption(f"Showing the first {len(shown):,} of {matching:,} matching items: narrow the filters "
                    "to see the rest.")
     st.data_editor(
-        shown, key=grid_key, hide_index=True, num_rows="fixed", width="stretch",
+        shown, key=grid_key, hide_index=True, placeholder=MISSING, num_rows="fixed", width="stretch",
         height=min(420, 35 * (len(shown) + 1) + 3),
         disabled=not actor.can_edit or [c for c in GRID_COLUMNS if c not in GRID_EDITABLE],
         column_order=[c for c in GRID_COLUMNS if c != "version"],
@@ -290,7 +290,7 @@ if st.session_state.get("bl_item_conflict"):
 
 with right:
     st.markdown("**Status history**")
-    st.dataframe(status_history(db, chosen), hide_index=True, width="stretch",
+    st.dataframe(status_history(db, chosen), hide_index=True, placeholder=MISSING, width="stretch",
                  column_config={"status": "Status", "changed_at": st.column_config.DatetimeColumn(
                      "Since (UTC)", format="YYYY-MM-DD HH:mm"), "actor": "By"})
     st.markdown("**Changes**")
@@ -298,7 +298,7 @@ with right:
     if changes_frame.empty:
         st.caption("No recorded changes (the demo's items were loaded in bulk).")
     else:
-        st.dataframe(changes_frame, hide_index=True, width="stretch",
+        st.dataframe(changes_frame, hide_index=True, placeholder=MISSING, width="stretch",
                      column_config={"occurred_at": st.column_config.DatetimeColumn("When (UTC)",
                                                                                     format="YYYY-MM-DD HH:mm"),
                                     "actor": "Who", "action": "What", "change": "Change"})

@@ -11,7 +11,7 @@ from esm_maturity.checkins import (DECISIONS, KIND_LABELS, KINDS, ActionInput, C
                                    update_checkin)
 from esm_maturity.models import EsmError
 from esm_maturity.timeline import EVENTS, timeline
-from esm_maturity.ui.context import departments_or_stop, esc, flash, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, departments_or_stop, esc, flash, page_setup, show_error, show_flash
 
 ACTION_ROWS = 5
 FIELDS = ("ci_facilitator", "ci_attendees", "ci_notes", "ci_decisions", "ci_wins", "ci_blockers", "ci_next_on")
@@ -145,7 +145,8 @@ with browse_tab:
                                                       "first tab.")
     else:
         st.dataframe(listing[["checkin_id", "held_on", "department", "kind", "facilitator", "actions",
-                              "open_actions", "next_on", "notes"]], hide_index=True, width="stretch", height=260,
+                              "open_actions", "next_on", "notes"]], hide_index=True, placeholder=MISSING,
+                              width="stretch", height=260,
                      column_config={"checkin_id": "Check-in", "held_on": st.column_config.DateColumn("Held on"),
                                     "department": "Department", "kind": "Kind", "facilitator": "Facilitator",
                                     "actions": "Actions", "open_actions": "Open",
@@ -252,7 +253,7 @@ with cadence_tab:
     if view.quiet.empty:
         st.success(f"Every active department has met in the last {view.quiet_days} days.")
     else:
-        st.dataframe(view.quiet.drop(columns=["department_id"]), hide_index=True, width="stretch",
+        st.dataframe(view.quiet.drop(columns=["department_id"]), hide_index=True, placeholder=MISSING, width="stretch",
                      column_config={"department": "Department", "champion": "Champion",
                                     "last_checkin": st.column_config.DateColumn("Last check-in"),
                                     "days_since": "Days since", "next_planned": st.column_config.DateColumn(
@@ -262,7 +263,7 @@ with cadence_tab:
         st.success("No open action is past its due date.")
     else:
         st.dataframe(view.overdue[["action_id", "text", "owner", "department", "due_on", "days_overdue",
-                                   "checkin_id", "item_id"]], hide_index=True, width="stretch",
+                                   "checkin_id", "item_id"]], hide_index=True, placeholder=MISSING, width="stretch",
                      column_config={"action_id": "Action", "text": "What", "owner": "Owner",
                                     "department": "Department", "due_on": st.column_config.DateColumn("Due"),
                                     "days_overdue": "Days overdue", "checkin_id": "Agreed at",
@@ -271,7 +272,8 @@ with cadence_tab:
     if view.not_submitted.empty:
         st.success(f"Every active department has submitted {view.quarter}.")
     else:
-        st.dataframe(view.not_submitted.drop(columns=["department_id"]), hide_index=True, width="stretch",
+        st.dataframe(view.not_submitted.drop(columns=["department_id"]), hide_index=True, placeholder=MISSING,
+                     width="stretch",
                      column_config={"department": "Department", "champion": "Champion", "status": "Status"})
 
 with timeline_tab:
@@ -284,7 +286,7 @@ with timeline_tab:
         st.caption("Newest first. Average level: the mean of the scored dimensions of a submitted self-assessment.")
         events["event"] = events["event"].map(EVENTS)
         events["kind"] = events["kind"].map(lambda k: KIND_LABELS.get(k, k))
-        st.dataframe(events, hide_index=True, width="stretch",
+        st.dataframe(events, hide_index=True, placeholder=MISSING, width="stretch",
                      column_config={"on_date": st.column_config.DateColumn("Date"), "event": "Event",
                                     "ref": "Reference", "kind": "Detail", "summary": "Summary",
                                     "score": st.column_config.NumberColumn("Average level", format="%.1f")})

@@ -7,7 +7,7 @@ import streamlit as st
 from esm_maturity import workbook
 from esm_maturity.departments import list_departments
 from esm_maturity.models import EsmError, Quarter
-from esm_maturity.ui.context import esc, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, esc, page_setup, show_error, show_flash
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -61,7 +61,7 @@ with import_tab:
             show_error(err)
             st.stop()
         st.subheader("Preview")
-        st.dataframe(report.counts_frame(), hide_index=True, key="data_preview_counts",
+        st.dataframe(report.counts_frame(), hide_index=True, placeholder=MISSING, key="data_preview_counts",
                      column_config={"sheet": "Sheet", "new": "New", "changed": "Changed", "unchanged": "Unchanged"})
         if report.issues:
             errors = len(report.errors)
@@ -69,7 +69,8 @@ with import_tab:
                 f"{errors} error(s) and {len(report.issues) - errors} warning(s). "
                 + ("Fix the errors in the file and upload it again; nothing will be imported until then."
                    if errors else "Warnings do not stop the import."))
-            st.dataframe(report.issues_frame(), hide_index=True, width="stretch", key="data_preview_issues",
+            st.dataframe(report.issues_frame(), hide_index=True, placeholder=MISSING,
+                         width="stretch", key="data_preview_issues",
                          column_config={"severity": "Severity", "sheet": "Sheet", "row": "Row", "column": "Column",
                                         "message": "Message"})
         if report.ok and report.total_changes == 0:

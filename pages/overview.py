@@ -5,7 +5,7 @@ import streamlit as st
 from esm_maturity import cadence, charts, overview
 from esm_maturity.demo import load_demo
 from esm_maturity.models import EsmError, Quarter
-from esm_maturity.ui.context import esc, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, esc, page_setup, show_error, show_flash
 
 db, actor = page_setup()
 st.title("ESM maturity overview")
@@ -54,19 +54,19 @@ cols[1].metric("Submitted", f"{submitted} of {len(done)}")
 cols[2].metric("In draft", int((done["status"] == "draft").sum()))
 cols[3].metric("Not started", int((done["status"] == "not started").sum()))
 
-left, right = st.columns([1, 1], gap="large")
+left, right = st.columns([1.2, 1], gap="large")
 with left:
     st.subheader(f"Self-assessments for {quarter}")
     st.dataframe(
         done[["department", "status", "scored", "dimensions", "submitted_by", "submitted_on"]].fillna(
             {"submitted_by": ""}),
-        hide_index=True, width="stretch",
+        hide_index=True, placeholder=MISSING, width="stretch",
         column_config={"department": "Department", "status": st.column_config.TextColumn("Status", width="small"),
                        "scored": st.column_config.ProgressColumn("Scored", min_value=0,
                                                                  max_value=int(done["dimensions"].max() or 1),
                                                                  format="%d", width="small"),
                        "dimensions": None, "submitted_by": "Submitted by",
-                       "submitted_on": st.column_config.DateColumn("On", width="small")})
+                       "submitted_on": st.column_config.DateColumn("On", format="YYYY-MM-DD", width=92)})
 with right:
     st.subheader("Organisation average per dimension")
     averages = overview.dimension_averages(db, quarter)
@@ -82,7 +82,7 @@ moves = overview.movers(db, quarter)
 if moves.empty:
     st.info(f"No scores changed between {quarter.previous()} and {quarter}.")
 else:
-    st.dataframe(moves, hide_index=True, width="stretch",
+    st.dataframe(moves, hide_index=True, placeholder=MISSING, width="stretch",
                  column_config={"department": "Department", "dimension": "Dimension",
                                 "before": str(quarter.previous()), "after": str(quarter),
                                 "change": st.column_config.NumberColumn("Change", format="%+d")})
@@ -95,13 +95,16 @@ cols[1].metric("Overdue actions", len(pulse.overdue), help="Open check-in action
 cols[2].metric(f"Not submitted {pulse.quarter}", len(pulse.not_submitted),
                help="Active departments whose self-assessment for this quarter is not submitted")
 cols = st.columns([1, 2, 1], gap="medium")
-cols[0].dataframe(pulse.quiet[["department", "last_checkin"]], hide_index=True, width="stretch",
+cols[0].dataframe(pulse.quiet[["department", "last_checkin"]], hide_index=True,
+                  placeholder=MISSING, width="stretch",
                   column_config={"department": "Gone quiet",
                                  "last_checkin": st.column_config.DateColumn("Last check-in")})
-cols[1].dataframe(pulse.overdue[["text", "department", "due_on"]], hide_index=True, width="stretch",
+cols[1].dataframe(pulse.overdue[["text", "department", "due_on"]], hide_index=True,
+                  placeholder=MISSING, width="stretch",
                   column_config={"text": "Overdue action", "department": "Department",
                                  "due_on": st.column_config.DateColumn("Due")})
-cols[2].dataframe(pulse.not_submitted[["department", "status"]], hide_index=True, width="stretch",
+cols[2].dataframe(pulse.not_submitted[["department", "status"]], hide_index=True,
+                  placeholder=MISSING, width="stretch",
                   column_config={"department": f"Not submitted {pulse.quarter}", "status": "Status"})
 st.page_link("pages/checkins.py", label="Check-ins: record a meeting, follow up actions, change the quiet window",
              icon=":material/groups:")

@@ -5,7 +5,7 @@ import streamlit as st
 from esm_maturity import audit, maturity
 from esm_maturity.departments import add_department, departments_frame, get_department, update_department
 from esm_maturity.models import LEVELS, EsmError
-from esm_maturity.ui.context import esc, flash, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, esc, flash, page_setup, show_error, show_flash
 
 db, actor = page_setup()
 st.title("Settings")
@@ -26,7 +26,7 @@ with departments_tab:
     if frame.empty:
         st.info("No departments yet: add the first one below.")
     else:
-        st.dataframe(frame.drop(columns=["version"]), hide_index=True, width="stretch",
+        st.dataframe(frame.drop(columns=["version"]), hide_index=True, placeholder=MISSING, width="stretch",
                      column_config={"department_id": "Key", "name": "Name", "sponsor": "Sponsor",
                                     "champion": "Champion", "active": "Active"})
     add_col, edit_col = st.columns(2, gap="large")
@@ -72,7 +72,7 @@ with departments_tab:
                 if log.empty:
                     st.caption("No recorded changes yet.")
                 else:
-                    st.dataframe(log, hide_index=True, width="stretch", column_order=AUDIT_COLUMNS,
+                    st.dataframe(log, hide_index=True, placeholder=MISSING, width="stretch", column_order=AUDIT_COLUMNS,
                                  column_config=AUDIT_CONFIG)
 
 with model_tab:
@@ -100,7 +100,7 @@ with model_tab:
     dims = maturity.dimensions(db, include_retired=True)
     st.subheader("Dimensions")
     st.dataframe([{"Key": d.dimension_id, "Name": d.name, "Active": d.active, "Description": d.description}
-                  for d in dims], hide_index=True, width="stretch")
+                  for d in dims], hide_index=True, placeholder=MISSING, width="stretch")
     by_id = {d.dimension_id: d for d in dims}
     chosen_dim = st.selectbox("Edit dimension", list(by_id), key="dim_edit_id",
                               format_func=lambda k: by_id[k].name + ("" if by_id[k].active else " (retired)"))
@@ -142,5 +142,6 @@ with model_tab:
 
 with activity_tab:
     st.caption("Every change, newest first: who, what, when (UTC), before and after.")
-    st.dataframe(audit.history(db, limit=500), hide_index=True, width="stretch", column_order=AUDIT_COLUMNS,
+    st.dataframe(audit.history(db, limit=500), hide_index=True, placeholder=MISSING,
+                 width="stretch", column_order=AUDIT_COLUMNS,
                  column_config=AUDIT_CONFIG)

@@ -42,6 +42,9 @@ def page_setup() -> tuple[Database, Actor]:
     return database(), actor()
 
 
+# What a table shows in an empty cell (Streamlit's default is the word "None").
+MISSING = "–"
+
 _MARKDOWN_SPECIALS = set("\\`*_{}[]<>#|~$:!=")
 _LIST_START = re.compile(r"^(\s*)([-+]|\d+)([.)]?)", re.MULTILINE)
 
