@@ -106,12 +106,15 @@ class Tx:
         rows = self.execute(sql, params)
         return rows[0] if rows else None
 
-    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]] | pa.Table | pd.DataFrame) -> int:
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]] | pa.Table | pd.DataFrame,
+                    constants: Sequence[Any] = ()) -> int:
         """Bulk insert: many rows in one statement (executemany is ~100x slower in DuckDB).
 
         `table` and `columns` are identifiers from our own code, never user input; the
-        values travel as Arrow columns (an Arrow table or a DataFrame may be passed), never as SQL text. DuckDB reads
-        None, NaN and pandas NA as NULL. (On PostgreSQL this becomes COPY.)
+        values travel as Arrow columns (an Arrow table or a DataFrame may be passed), never as SQL
+        text. Rows of tuples may leave out the last columns when every row has the same values
+        there (`constants`). DuckDB reads None, NaN and pandas NA as NULL. (On PostgreSQL this
+        becomes COPY.)
         """
         for name in (table, *columns):
             if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
@@ -119,7 +122,7 @@ class Tx:
         if isinstance(rows, pa.Table) or _is_frame(rows):
             data = rows.select(list(columns)) if isinstance(rows, pa.Table) else rows[list(columns)]
         else:
-            data = _arrow_table(columns, rows)
+            data = _arrow_table(columns, rows, constants)
         count = data.num_rows if isinstance(data, pa.Table) else len(data)
         if not count:
             return 0
@@ -141,6 +144,11 @@ class Tx:
              _json(before), _json(after)])
 
 
+def is_conflict(err: Exception) -> bool:
+    """A transaction conflict: another transaction changed the same rows first (worth trying again)."""
+    return isinstance(err, duckdb.TransactionException) and "conflict" in str(err).lower()
+
+
 def _is_frame(rows: Any) -> bool:
     """A pandas DataFrame? (pandas is imported only by the code that makes one: a command-line
     import never loads it, which keeps that process ~85 MB smaller.)"""
@@ -157,18 +165,21 @@ def arrow_array(values: Sequence[Any]) -> pa.Array:
     return pa.array(values, memory_pool=ARROW_POOL)
 
 
-def _arrow_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]):
-    """Rows as an Arrow table, column by column (twice as fast for DuckDB to read as a DataFrame).
-    A column Arrow cannot type (mixed kinds of value) falls back to a DataFrame."""
+def _arrow_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], constants: Sequence[Any] = ()):
+    """Rows (each followed by `constants`) as an Arrow table, column by column (twice as fast for
+    DuckDB to read as a DataFrame, and read without the GIL). A column Arrow cannot type (mixed
+    kinds of value) falls back to a DataFrame."""
     rows = list(rows)
     if not rows:
         return []
     try:
-        return pa.Table.from_arrays([arrow_array(list(col)) for col in zip(*rows)], names=list(columns))
+        arrays = [arrow_array(col) for col in zip(*rows)]
+        arrays += [arrow_array([value] * len(rows)) for value in constants]
+        return pa.Table.from_arrays(arrays, names=list(columns))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         import pandas as pd
 
-        return pd.DataFrame(rows, columns=list(columns))
+        return pd.DataFrame([(*row, *constants) for row in rows], columns=list(columns))
 
 
 def _json(value: Any) -> str | None:
@@ -268,7 +279,7 @@ class Database:
                 with self.transaction(actor) as tx:
                     return work(tx)
             except duckdb.TransactionException as err:
-                if "conflict" not in str(err).lower() or attempt == self.RETRIES - 1:
+                if not is_conflict(err) or attempt == self.RETRIES - 1:
                     raise
                 time.sleep(0.01 * (2 ** attempt))
         raise AssertionError("unreachable")

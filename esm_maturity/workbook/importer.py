@@ -19,14 +19,12 @@ import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import partial
 from operator import itemgetter
 from typing import Any, Callable, Sequence
 
 import duckdb
-import pyarrow as pa
 
-from ..db import Database, Tx, arrow_array, utcnow
+from ..db import Database, Tx, is_conflict, utcnow
 from ..models import Actor, EsmError, Problem, Role, ValidationError
 from .loader import give_back_memory, paused_gc
 from .reader import Issue, ParsedWorkbook
@@ -212,11 +210,11 @@ def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Parse
     from .rules import combine
 
     parsed = combine(parsed)
-    if parsed.used:
+    if parsed.single_use:
         raise EsmError("this workbook was imported already; read the file again to import it again")
     # Each sheet's rows are freed once validated (the import then holds one sheet at a time), so
     # the work cannot be run twice: a transaction conflict is reported instead of retried.
-    parsed.single_use = parsed.used = True
+    parsed.single_use = True
     with paused_gc():
         try:
             with db.transaction(actor) as tx:
@@ -229,7 +227,7 @@ def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Parse
                 tx.audit("import", "workbook", parsed.filename,
                          after={"file": parsed.filename, "sha256": parsed.sha256, "counts": report.counts})
         except duckdb.TransactionException as err:
-            if "conflict" not in str(err).lower():
+            if not is_conflict(err):
                 raise
             raise EsmError("another change was saved at the same moment, so nothing was imported; "
                            "import the file again") from None
@@ -388,26 +386,10 @@ class _QueuedTx:
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
                     constants: Sequence[Any] = ()) -> None:
-        self._writer.queue(_insert, self._tx, table, columns, rows, constants)
+        self._writer.queue(self._tx.insert_rows, table, columns, rows, constants)
 
     def audit(self, *args: Any, **kwargs: Any) -> None:
         self._writer.queue(self._tx.audit, *args, **kwargs)
-
-
-def _insert(tx: Tx, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-            constants: Sequence[Any] = ()) -> None:
-    """Insert rows, each followed by the same `constants` (the last columns), as one Arrow table:
-    DuckDB reads it without the GIL. Rows Arrow cannot type (mixed kinds of value) go as tuples
-    (tx.insert_rows converts them itself)."""
-    if not rows:
-        return
-    try:
-        arrays = [arrow_array(col) for col in zip(*rows)]
-        arrays += [arrow_array([value] * len(rows)) for value in constants]
-        data = pa.Table.from_arrays(arrays, names=list(columns))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        data = [(*row, *constants) for row in rows]
-    tx.insert_rows(table, columns, data)
 
 
 def _audit_change(tx: Tx, change: Change, parsed: ParsedWorkbook) -> None:
@@ -442,14 +424,13 @@ def _upsert(tx: Tx, table: str, columns_: tuple[str, ...], key_len: int, rows_: 
     extra = {**change.extra, **change.insert_only}
     columns = [*columns_, *extra]
     constants = tuple(extra.values())
-    insert = tx.insert_rows if isinstance(tx, _QueuedTx) else partial(_insert, tx)
     cols = ", ".join(columns)
     if not updates_needed:
-        insert(table, columns, rows_, constants)  # new keys only (checked in this transaction): a plain insert
+        tx.insert_rows(table, columns, rows_, constants)  # new keys only (checked in this transaction): a plain insert
         return
     tx.execute(f"CREATE TEMP TABLE {stage} AS SELECT {cols} FROM {change.table} WHERE FALSE")
     try:
-        insert(stage, columns, rows_, constants)
+        tx.insert_rows(stage, columns, rows_, constants)
         keys = ", ".join(columns_[:key_len])
         updates = [f"{col} = excluded.{col}" for col in [*columns_[key_len:], *change.extra]]
         if change.versioned:

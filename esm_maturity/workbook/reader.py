@@ -79,8 +79,7 @@ class ParsedWorkbook:
         self._sheets = sheets
         self._issues = issues if issues is not None else []
         self._pending: _PendingSheets | None = None
-        self.single_use = False   # apply_import sets it: each sheet is dropped once validated
-        self.used = False
+        self.single_use = False   # apply_import sets it: each sheet is handed over once, then dropped
 
     @property
     def sheets(self) -> dict[str, ParsedSheet]:
@@ -333,7 +332,7 @@ def _open_sheets(loader: SheetLoader, sheet_names: list[str], data: bytes, filen
         raise refuse(
             "this workbook has no About sheet, so it is not an ESM workbook; download the template or an export "
             "from the Data page and copy your rows into it")
-    parsed.about = _read_about(_cells(loader, about_title), about_title, issues)
+    parsed.about = _read_about(loader, about_title)
     fmt = parsed.about.get("format", "")
     parsed.kind = fmt
     if fmt not in (c.FORMAT, c.FORM_FORMAT) or parsed.about.get("format_version") != c.FORMAT_VERSION:
@@ -364,13 +363,9 @@ def _open_sheets(loader: SheetLoader, sheet_names: list[str], data: bytes, filen
     return parsed
 
 
-def _cells(loader: SheetLoader, title: str) -> tuple[list[list[Any]], Any]:
-    sheet = loader.sheet(title)
-    return sheet.to_python(skip_empty_area=False), sheet
-
-
-def _read_about(cells_and_sheet, title: str, issues: list[Issue]) -> dict[str, str]:
-    cells, _ = cells_and_sheet
+def _read_about(loader: SheetLoader, title: str) -> dict[str, str]:
+    """The About sheet's key/value rows (a few cells: read whole)."""
+    cells = loader.sheet(title).to_python(skip_empty_area=False)
     about = {}
     for row in cells[1:]:
         if len(row) >= 2 and not _blank(row[0]):
