@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from . import clock
 from .checkins_queries import ACROSS, as_dates
 from .db import Database
 from .models import Quarter, ValidationError
@@ -67,7 +68,7 @@ def not_submitted(db: Database, quarter: Quarter) -> pd.DataFrame:
 
 
 def cadence(db: Database, today: dt.date | None = None, quiet_days: int = DEFAULT_QUIET_DAYS) -> Cadence:
-    today = today or dt.date.today()
+    today = today or clock.today()
     quarter = Quarter.of(today)
     return Cadence(today, check_quiet_days(quiet_days), quarter, quiet_departments(db, today, quiet_days),
                    overdue_actions(db, today), not_submitted(db, quarter))

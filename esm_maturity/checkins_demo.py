@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import clock
 from .checkins_model import allocate_keys
 from .db import Tx
 
@@ -147,7 +148,7 @@ def _link_backlog(tx: Tx, meetings: list[dict], actions: list[dict]) -> None:
 
 
 def seed_large_checkins(tx: Tx, org, checkins: int = 7_200, actions: int = 20_000) -> None:
-    rng, today = org.rng, dt.date.today()
+    rng, today = org.rng, clock.today()
     per_department = max(1, checkins // len(org.departments))
     spacing = max(1, (len(org.quarters) * 91) // per_department)
     rows = []
@@ -179,7 +180,7 @@ def bench_checkins_page(org) -> None:
     """What the check-ins page runs on one visit: list, search, carry-over, cadence and a timeline."""
     from . import cadence, checkins_queries, timeline
 
-    today = dt.date.today()
+    today = clock.today()
     dept = org.departments[len(org.departments) // 2]
     checkins_queries.list_checkins(org.db, limit=200)
     checkins_queries.list_checkins(org.db, department_id=dept, search="budget")
@@ -191,7 +192,7 @@ def bench_checkins_page(org) -> None:
 def bench_cadence(org) -> None:
     from . import cadence
 
-    cadence.cadence(org.db, dt.date.today(), 45)
+    cadence.cadence(org.db, clock.today(), 45)
 
 
 def benchmarks() -> list:

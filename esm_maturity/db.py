@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 import duckdb
 import pyarrow as pa
 
+from . import clock
 from .models import SYSTEM, Actor, DatabaseInUse, DatabaseTooNew, EsmError
 
 if TYPE_CHECKING:
@@ -29,11 +30,6 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 T = TypeVar("T")
-
-
-def utcnow() -> dt.datetime:
-    """Now in UTC, without tzinfo (stored as TIMESTAMP, always UTC)."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def split_sql(script: str) -> list[str]:
@@ -89,7 +85,7 @@ class Tx:
     def __init__(self, cursor: duckdb.DuckDBPyConnection, actor: Actor):
         self.cursor = cursor
         self.actor = actor
-        self.now = utcnow()
+        self.now = clock.now()
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         self.cursor.execute(sql, list(params or []))

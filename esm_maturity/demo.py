@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable
 
+from . import clock
 from .backlog_seed import seed_backlog
 from .checkins_demo import seed_checkins
 from .db import Database, Tx
@@ -112,21 +113,24 @@ SEEDERS: list[Callable[[Tx, DemoContext], None]] = [seed_departments, seed_asses
                                                     seed_checkins]
 
 
-def load_demo(db: Database, actor: Actor, anchor: Quarter | None = None, seed: int = 7) -> dict[str, int]:
+def load_demo(db: Database, actor: Actor, anchor: Quarter | None = None, seed: int = 7,
+              today: dt.date | None = None) -> dict[str, int]:
     """Load the demo organisation into a database that has no departments yet.
 
-    `anchor` is the last quarter of history (default: the current quarter); the same
-    anchor and seed always give the same organisation.
+    `today` is the day the demo is built around (default: the clock's today); `anchor` is the
+    last quarter of history (default: today's quarter). The same anchor, seed and day always
+    give the same organisation.
     """
     actor.require(Role.admin, "load the demo organisation")
     if db.scalar("SELECT count(*) FROM departments"):
         raise ValidationError("this database already has departments; load the demo into an empty database "
                               "(use --db with a new file)")
     load_default_model(db, actor)
-    anchor = anchor or Quarter.current()
+    today = today or clock.today()
+    anchor = anchor or Quarter.of(today)
     quarters = quarter_range(anchor.shift(-7), anchor)
     dims = [(r[0], r[1]) for r in db.rows("SELECT dimension_id, name FROM dimensions WHERE active ORDER BY position")]
-    today = min(dt.datetime.now(dt.timezone.utc).date(), anchor.end)
+    today = min(today, anchor.end)
     ctx = DemoContext(random.Random(seed), quarters, [d[0] for d in DEPARTMENTS], dims, today)
 
     def work(tx: Tx) -> dict[str, int]:

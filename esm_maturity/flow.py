@@ -10,6 +10,7 @@ import datetime as dt
 
 import pandas as pd
 
+from . import clock
 from .db import Database
 from .models import Quarter
 from .trends import Filters
@@ -75,7 +76,7 @@ def work_in_progress(db: Database, f: Filters) -> pd.DataFrame:
 
 def open_age(db: Database, f: Filters, today: dt.date | None = None) -> pd.DataFrame:
     """Open items by age (days since raised) in buckets."""
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or clock.today()
     frame = db.frame(
         f"WITH {_ITEMS}, aged AS (SELECT CAST($5 AS DATE) - raised_on AS days FROM items "
         " WHERE raised_on IS NOT NULL AND status IN (SELECT unnest(CAST($6 AS TEXT[])))) "

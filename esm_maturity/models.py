@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import clock
+
 LEVELS = (1, 2, 3, 4, 5)
 NA = "N/A"
 
@@ -132,7 +134,7 @@ class Quarter:
 
     @classmethod
     def current(cls) -> "Quarter":
-        return cls.of(dt.datetime.now(dt.timezone.utc).date())
+        return cls.of(clock.today())
 
     def previous(self) -> "Quarter":
         return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)

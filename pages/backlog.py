@@ -1,10 +1,10 @@
 """Improvement backlog: filter, prioritise and quickly edit the continual improvement register."""
 
-import datetime as dt
 import hashlib
 
 import streamlit as st
 
+from esm_maturity import clock
 from esm_maturity import charts
 from esm_maturity.backlog import EFFORTS, SOURCES, STATUSES, add_item, get_item, next_statuses, update_item
 from esm_maturity.backlog_grid import GRID_EDITABLE, refresh_rows, save_grid_edits
@@ -67,7 +67,7 @@ counts = status_counts(db, filters)
 metrics = st.columns(5)
 metrics[0].metric("Open", sum(counts[s] for s in STATUSES[:6]))
 metrics[1].metric("In progress", counts["in progress"])
-metrics[2].metric("Overdue", overdue_count(db, filters, dt.date.today()), help="Open items past their due date")
+metrics[2].metric("Overdue", overdue_count(db, filters, clock.today()), help="Open items past their due date")
 metrics[3].metric("Measuring", counts["measuring"])
 metrics[4].metric("Closed", counts["closed"])
 

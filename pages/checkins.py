@@ -1,9 +1,9 @@
 """Check-ins: record a meeting with its actions and carry-over; browse, promote, cadence, timeline."""
 
-import datetime as dt
 
 import streamlit as st
 
+from esm_maturity import clock
 from esm_maturity import cadence as cadence_view
 from esm_maturity import checkins_queries as queries
 from esm_maturity.checkins import (DECISIONS, KIND_LABELS, KINDS, ActionInput, CarryOverDecision, CheckinInput,
@@ -23,7 +23,7 @@ show_flash()
 departments = departments_or_stop(db)
 names = {d.department_id: d.name for d in departments}
 champions = {d.department_id: d.champion for d in departments}
-today = dt.date.today()
+today = clock.today()
 
 
 def label(department_id: str | None) -> str:

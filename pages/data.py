@@ -1,9 +1,9 @@
 """Data: the whole database as an Excel workbook (export, import, template) and offline self-assessment forms."""
 
-import datetime as dt
 
 import streamlit as st
 
+from esm_maturity import clock
 from esm_maturity import workbook
 from esm_maturity.departments import list_departments
 from esm_maturity.models import EsmError, Quarter
@@ -27,7 +27,7 @@ with export_tab:
     if left.button("Prepare the export", key="data_export_prepare", icon=":material/table_view:"):
         with st.spinner("Writing the workbook..."):
             st.session_state["data_export"] = (workbook.export_bytes(db),
-                                               dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M"))
+                                               clock.now().strftime("%Y%m%d-%H%M"))
     if "data_export" in st.session_state:
         data, stamp = st.session_state["data_export"]
         left.download_button("Download the workbook", data, workbook.export_filename(stamp), XLSX,

@@ -24,7 +24,8 @@ from typing import Any, Callable, Sequence
 
 import duckdb
 
-from ..db import Database, Tx, is_conflict, utcnow
+from .. import clock
+from ..db import Database, Tx, is_conflict
 from ..models import Actor, EsmError, Problem, Role, ValidationError
 from .loader import give_back_memory, paused_gc
 from .reader import Issue, ParsedWorkbook
@@ -197,7 +198,7 @@ def preview_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Par
 
     parsed = combine(parsed)
     with paused_gc():
-        return plan(db.rows, actor, parsed, utcnow())[1]
+        return plan(db.rows, actor, parsed, clock.now())[1]
 
 
 def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[ParsedWorkbook],

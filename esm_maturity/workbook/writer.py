@@ -15,7 +15,7 @@ from typing import BinaryIO, Iterable
 
 import xlsxwriter
 
-from .. import __version__
+from .. import __version__, clock
 from . import contract as c
 
 # xlsxwriter escapes control characters as _xHHHH_ (they read back unchanged); these
@@ -96,7 +96,7 @@ class Writer:
 
 
 def about_pairs(model_version: str = "", extra: Iterable[tuple[str, str]] = (), fmt: str = c.FORMAT) -> list:
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    now = clock.now().replace(microsecond=0).isoformat() + "Z"
     return [("format", fmt), ("format_version", c.FORMAT_VERSION), ("exported_at", now),
             ("app_version", __version__), ("model_version", model_version), *extra]
 

@@ -3,6 +3,7 @@ refuse bad input, promote an action to the backlog, cadence and timeline."""
 
 import datetime as dt
 
+from esm_maturity import clock
 from esm_maturity.db import Database
 
 PAGE = "pages/checkins.py"
@@ -38,10 +39,10 @@ def test_record_a_checkin_with_actions_and_carry_over(demo_app, demo_path):
     at.text_input(key="ci_attendees").input("Priya Natarajan, Ann Lee")
     at.text_area(key="ci_notes").input("Intake form is live.\n- two teams left")
     at.text_area(key="ci_wins").input("First month with every request answered")
-    at.date_input(key="ci_next_on").set_value(dt.date.today() + dt.timedelta(days=30))
+    at.date_input(key="ci_next_on").set_value(clock.today() + dt.timedelta(days=30))
     at.text_input(key="act_text_0").input("Publish the service hours page")
     at.text_input(key="act_owner_0").input("Ann Lee")
-    at.date_input(key="act_due_0").set_value(dt.date.today() + dt.timedelta(days=14))
+    at.date_input(key="act_due_0").set_value(clock.today() + dt.timedelta(days=14))
     at.text_input(key="act_text_2").input("Retire the e-mail intake")
     at.button(key="ci_save").click().run()
     assert not at.exception, at.exception
@@ -55,7 +56,7 @@ def test_record_a_checkin_with_actions_and_carry_over(demo_app, demo_path):
     assert db_rows(demo_path, "SELECT text, owner FROM actions WHERE checkin_id = $1 ORDER BY action_id",
                    [checkin_id]) == [("Publish the service hours page", "Ann Lee"), ("Retire the e-mail intake", "")]
     assert db_rows(demo_path, "SELECT status, closed_on FROM actions WHERE action_id = $1", [first]) == \
-        [("done", dt.date.today())]
+        [("done", clock.today())]
     # the form is empty again, and the new check-in is open in the second tab
     assert at.text_area(key="ci_notes").value == "" and at.text_input(key="act_text_0").value == ""
     assert at.selectbox(key="ci_open").value == checkin_id
@@ -139,7 +140,8 @@ def test_overview_shows_the_cadence(demo_app, demo_path):
     at = demo_app("pages/overview.py")
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
-    overdue = db_rows(demo_path, "SELECT count(*) FROM actions WHERE status = 'open' AND due_on < current_date")[0][0]
+    overdue = db_rows(demo_path, "SELECT count(*) FROM actions WHERE status = 'open' AND due_on < $1",
+                      [clock.today()])[0][0]
     assert metrics["Quiet for 45+ days"] == "2" and metrics["Overdue actions"] == str(overdue)
     quiet = [d for d in at.dataframe if "department" in d.value and "last_checkin" in d.value][0].value
     assert set(quiet["department"]) == {"Security", "Project Office"}

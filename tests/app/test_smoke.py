@@ -30,3 +30,16 @@ def test_tables_show_a_dash_not_the_word_none_in_empty_cells(demo_app):
         for table in tables:
             assert table.proto.placeholder == "–", f"{page}: a table shows Streamlit's 'None' in empty cells"
     assert sum(seen.values()) >= 6 and seen["pages/backlog.py"] >= 1, seen   # the grid is one of them
+
+
+@pytest.mark.parametrize("page", PAGE_PATHS)
+def test_page_runs_on_any_day(any_day, page, monkeypatch):
+    """Every page on a quarter's first and last day, 31 December, 29 February and today, over a demo
+    organisation built around that day."""
+    from tests.app.conftest import open_app
+
+    path = any_day.demo_path()
+    monkeypatch.setenv("ESM_DB_PATH", str(path))
+    at = open_app(path, page)
+    assert not at.exception, at.exception
+    assert at.title

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TODAY
 
 CHROMIUM = os.environ.get("ESM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -57,6 +57,7 @@ class Server:
              "--server.address=127.0.0.1", f"--server.port={self.port}", "--browser.gatherUsageStats=false",
              "--server.fileWatcherType=none"],
             cwd=ROOT, env={**os.environ, "ESM_DB_PATH": str(db_file), "ESM_ACTOR": "alice", "ESM_ROLE": "admin",
+                           "ESM_TODAY": str(TODAY),
                            **(env or {})},
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from esm_maturity import backlog
+from esm_maturity import backlog, clock
 from esm_maturity.backlog import (STATUSES, add_item, change_status, get_item, insert_item, next_statuses,
                                   parse_status, update_item)
 from esm_maturity.backlog_queries import Filters, current_gap, item_changes, list_items, status_counts, status_history
@@ -35,7 +35,7 @@ def test_add_item_gives_keys_and_defaults(org):
     assert (first, second) == ("CI-0001", "CI-0002")
     item = get_item(org, second)
     assert item["status"] == "idea" and item["raised_by"] == "eddie" and item["version"] == 1
-    assert item["raised_on"] == dt.datetime.now(dt.timezone.utc).date()
+    assert item["raised_on"] == clock.today()
     assert (item["value"], item["effort"], item["source"]) == (4, "M", "customer feedback")
     assert status_history(org, second)["status"].tolist() == ["idea"]
     assert item_changes(org, second)["action"].tolist() == ["add"]
@@ -128,7 +128,7 @@ def test_a_whole_life_with_every_gate(org):
     assert get_item(org, key)["closed_on"] is None
     change_status(org, EDITOR, key, "closed", version, outcome="5 days, not 9", lessons="Name an owner early")
     item = get_item(org, key)
-    assert item["status"] == "closed" and item["closed_on"] == dt.datetime.now(dt.timezone.utc).date()
+    assert item["status"] == "closed" and item["closed_on"] == clock.today()
     assert status_history(org, key)["status"].tolist() == ["idea", "accepted", "planned", "in progress", "on hold",
                                                             "in progress", "measuring", "closed"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -211,14 +212,17 @@ def test_submitting_through_import_needs_every_dimension(demo_db):
     assert len(report.errors) == 1 and "score every dimension" in report.errors[0].message
 
 
-def test_backlog_gates_and_blank_keys_make_new_records(demo_db):
+def test_backlog_gates_and_blank_keys_make_new_records(any_day):
+    """On any day, against a demo built around that day (whose own check-ins may share the date)."""
+    demo_db = Database(any_day.demo_path())
+    held_on = any_day.day - dt.timedelta(days=15)
     template = corpus.xlsx({
         "About": corpus.ABOUT_ROWS,
         "Backlog": [["item_id", "title", "department_id", "dimension_id", "status", "owner", "outcome", "lessons"],
                     [None, "Self-service portal", "IT", "collaboration", "in_progress", "Sofia", None, None],
                     [None, "Shared inbox", "HR", None, "Idea", None, None, None],
                     [None, "Closed without outcome", "HR", "knowledge", "closed", "Dana", None, None]],
-        "Check-ins": [["checkin_id", "held_on", "department_id", "kind"], [None, "2026-11-03", "HR", "department"]],
+        "Check-ins": [["checkin_id", "held_on", "department_id", "kind"], [None, str(held_on), "HR", "department"]],
     })
     report = preview_import(demo_db, EDITOR, read_upload(demo_db, template, "new.xlsx"))
     assert {(i.row, i.column) for i in report.errors} == {(4, "outcome"), (4, "lessons")}
@@ -227,6 +231,8 @@ def test_backlog_gates_and_blank_keys_make_new_records(demo_db):
         ws.delete_rows(4)
     good = edit(template, "Backlog", drop_bad)
     items_before = demo_db.scalar("SELECT count(*) FROM backlog_items")
+    checkins_on_day = "SELECT count(*) FROM checkins WHERE held_on = $1 AND department_id = 'HR'"
+    checkins_before = demo_db.scalar(checkins_on_day, [held_on])
     done = apply_import(demo_db, EDITOR, read_upload(demo_db, good, "new.xlsx"))
     assert done.counts["Backlog"]["new"] == 2 and done.counts["Check-ins"]["new"] == 1
     rows = demo_db.rows("SELECT item_id, status, raised_by FROM backlog_items WHERE title IN "
@@ -234,9 +240,9 @@ def test_backlog_gates_and_blank_keys_make_new_records(demo_db):
     assert [r[1:] for r in rows] == [("in progress", "eddie"), ("idea", "eddie")]
     assert all(r[0].startswith("CI-") for r in rows) and demo_db.scalar("SELECT count(*) FROM backlog_items") == \
         items_before + 2
-    assert demo_db.scalar("SELECT count(*) FROM checkins WHERE held_on = DATE '2026-11-03' AND department_id = 'HR' "
-                          "AND checkin_id LIKE 'CHK-%'") == 1
+    assert demo_db.scalar(checkins_on_day, [held_on]) == checkins_before + 1
     assert demo_db.scalar("SELECT count(*) FROM backlog_status_history WHERE item_id = $1", [rows[0][0]]) == 1
+    demo_db.close()
 
 
 def test_actions_need_a_known_checkin_and_item(demo_db):
