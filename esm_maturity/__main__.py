@@ -11,11 +11,12 @@ import sys
 
 from . import __version__, config
 from .db import Database
+from .storage import open_database
 from .models import EsmError, Quarter
 
 
 def _open(args: argparse.Namespace) -> Database:
-    return Database(config.db_path(args.db))
+    return open_database(args.db)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

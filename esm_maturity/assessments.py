@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .db import Database, Tx
+from .limits import LIMITS
 from .maturity import Dimension, dimensions
 from .models import (Actor, ConflictError, LockedError, NotFound, Problem, Quarter, Role, ScoreInput,
                      ScoreValue, ValidationError, clean_text, parse_level)
 
 DRAFT, SUBMITTED = "draft", "submitted"
-EVIDENCE_MAX = 4000
+EVIDENCE_MAX = LIMITS["score"]["evidence"]
 
 
 @dataclass(frozen=True)
@@ -129,13 +130,18 @@ def save_assessment(db: Database, actor: Actor, quarter: Quarter | str, departme
         if row and row[0] == SUBMITTED:
             raise LockedError(f"{dept[0]}'s {quarter} assessment was submitted by {row[2]} and is locked; "
                               "reopen it to make changes")
+        conflict = (f"someone else saved {dept[0]}'s {quarter} assessment while you were editing. "
+                    "Your entries are still on screen: reload to see theirs, then apply yours again.")
         if version != expected_version:
-            raise ConflictError(f"someone else saved {dept[0]}'s {quarter} assessment while you were editing. "
-                                "Your entries are still on screen: reload to see theirs, then apply yours again.")
+            raise ConflictError(conflict)
+        today = tx.now.date()
+        status = SUBMITTED if submit else DRAFT
+        new_version = _write_assessment(tx, quarter, department_id, expected_version, conflict, {
+            "status": status, "submitted_by": actor.name if submit else None,
+            "submitted_on": today if submit else None, "updated_at": tx.now})
         stored = _stored_scores(tx.execute(
             "SELECT dimension_id, score, na, target, evidence FROM scores WHERE quarter = $1 AND department_id = $2",
             [str(quarter), department_id]))
-        today = tx.now.date()
         for entry in clean:
             old = stored.get(entry.dimension_id)
             if old is None and not entry.score.assessed and entry.target is None and not entry.evidence:
@@ -152,28 +158,38 @@ def save_assessment(db: Database, actor: Actor, quarter: Quarter | str, departme
                  entry.evidence, actor.name, today])
             tx.audit("score", "score", f"{quarter}/{department_id}/{entry.dimension_id}",
                      before=_as_dict(old) if old else None, after=_as_dict(entry), department_id=department_id)
-        status = SUBMITTED if submit else DRAFT
-        tx.execute(
-            "INSERT INTO assessments (quarter, department_id, status, submitted_by, submitted_on, version, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (quarter, department_id) DO UPDATE SET "
-            "status = excluded.status, submitted_by = excluded.submitted_by, submitted_on = excluded.submitted_on, "
-            "version = assessments.version + 1, updated_at = excluded.updated_at",
-            [str(quarter), department_id, status, actor.name if submit else None, today if submit else None, tx.now])
         if submit or not row:
             tx.audit("submit" if submit else "start", "assessment", f"{quarter}/{department_id}",
                      before={"status": row[0]} if row else None, after={"status": status},
                      department_id=department_id)
-        return version + 1
+        return new_version
 
     return db.write(actor, work)
+
+
+def _write_assessment(tx: Tx, quarter: Quarter, department_id: str, expected_version: int, conflict: str,
+                      values: dict) -> int:
+    """The assessment row, written first and only if it is still the version the person saw: a new one
+    (version 0 seen) is inserted unless someone created it meanwhile; otherwise the version is in the UPDATE."""
+    if expected_version:
+        return tx.update_versioned("assessments", {"quarter": str(quarter), "department_id": department_id},
+                                   expected_version, values, conflict)
+    created = tx.execute(
+        "INSERT INTO assessments (quarter, department_id, status, submitted_by, submitted_on, version, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (quarter, department_id) DO NOTHING RETURNING version",
+        [str(quarter), department_id, values["status"], values["submitted_by"], values["submitted_on"],
+         values["updated_at"]])
+    if not created:
+        raise ConflictError(conflict)
+    return 1
 
 
 def reopen_assessment(db: Database, actor: Actor, quarter: Quarter | str, department_id: str, reason: str) -> int:
     """Unlock a submitted assessment. Needs the admin role and a reason; recorded in the audit trail."""
     actor.require(Role.admin, "reopen a submitted assessment")
     quarter = Quarter.parse(quarter)
-    reason = clean_text(reason, "reason", 500)
-    if not reason:
+    reason = clean_text(reason, "reason", LIMITS["assessment"]["reopen_reason"])
+    if not reason.strip():
         raise ValidationError("say why the assessment is being reopened", "reason")
 
     def work(tx: Tx) -> int:
@@ -183,13 +199,14 @@ def reopen_assessment(db: Database, actor: Actor, quarter: Quarter | str, depart
             raise NotFound(f"there is no {quarter} assessment for {department_id}")
         if row[0] != SUBMITTED:
             raise ValidationError("the assessment is not submitted, so there is nothing to reopen", "status")
-        tx.execute("UPDATE assessments SET status = 'draft', submitted_by = NULL, submitted_on = NULL, "
-                   "version = version + 1, updated_at = $1 WHERE quarter = $2 AND department_id = $3",
-                   [tx.now, str(quarter), department_id])
+        version = tx.update_versioned(
+            "assessments", {"quarter": str(quarter), "department_id": department_id}, row[1],
+            {"status": DRAFT, "submitted_by": None, "submitted_on": None, "updated_at": tx.now},
+            "someone else changed this assessment at the same moment; reload and reopen it again")
         tx.audit("reopen", "assessment", f"{quarter}/{department_id}",
                  before={"status": row[0], "submitted_by": row[2], "submitted_on": row[3]},
                  after={"status": DRAFT, "reason": reason}, department_id=department_id)
-        return row[1] + 1
+        return version
 
     return db.write(actor, work)
 

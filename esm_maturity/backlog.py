@@ -46,21 +46,26 @@ def check_gates(item: dict, moved: bool) -> None:
     doing = doing[0].upper() + doing[1:]
     problems = []
     if status in COMMITTED:
-        if not item.get("owner"):
+        if not _filled(item.get("owner")):
             problems.append(Problem("owner", f"{doing} needs an owner: name the person who drives the improvement"))
         if not item.get("dimension_id"):
             problems.append(Problem("dimension_id", f"{doing} needs a dimension: pick the maturity dimension "
                                                     "it improves"))
-    if status in ("on hold", "withdrawn") and not item.get("status_reason"):
+    if status in ("on hold", "withdrawn") and not _filled(item.get("status_reason")):
         problems.append(Problem("status_reason", f"{doing} needs a reason: say why"))
     if status == "closed":
-        if not item.get("outcome"):
+        if not _filled(item.get("outcome")):
             problems.append(Problem("outcome", f"{doing} needs an outcome: describe the benefit realised"))
-        if not item.get("lessons"):
+        if not _filled(item.get("lessons")):
             problems.append(Problem("lessons", f"{doing} needs lessons learned: what would you repeat or "
                                                "avoid next time?"))
     if problems:
         raise ValidationError(problems=problems)
+
+
+def _filled(text: Any) -> bool:
+    """Text that says something: white space alone (kept as typed) does not meet a gate."""
+    return bool(text) and bool(str(text).strip())
 
 
 def _state(tx: Tx, item_id: str) -> dict | None:
@@ -133,9 +138,10 @@ def update_item_in(tx: Tx, item_id: str, changes: dict, expected_version: int) -
     before = _state(tx, item_id)
     if before is None:
         raise NotFound(f"there is no improvement {item_id}; it may have been removed, reload the backlog")
+    conflict = (f"{item_id} was changed by someone else after you loaded it. Your edits are still "
+                "on screen: look at their change, then save yours again.")
     if before["version"] != expected_version:
-        raise ConflictError(f"{item_id} was changed by someone else after you loaded it. Your edits are still "
-                            "on screen: look at their change, then save yours again.")
+        raise ConflictError(conflict)
     changed = {k for k, v in clean.items() if v != before[k]}
     if not changed:
         return before["version"]
@@ -154,15 +160,14 @@ def update_item_in(tx: Tx, item_id: str, changes: dict, expected_version: int) -
     _check_refs(tx, after, changed)
     check_gates(after, moved)
     names = sorted(changed)
-    tx.execute(f"UPDATE backlog_items SET {', '.join(f'{n} = ${i}' for i, n in enumerate(names, start=1))}, "
-               f"version = version + 1, updated_at = ${len(names) + 1} WHERE item_id = ${len(names) + 2}",
-               [after[n] for n in names] + [tx.now, item_id])
+    version = tx.update_versioned("backlog_items", {"item_id": item_id}, expected_version,
+                                  {**{n: after[n] for n in names}, "updated_at": tx.now}, conflict)
     if moved:
         tx.execute("INSERT INTO backlog_status_history (item_id, status, changed_at, actor) VALUES ($1, $2, $3, $4)",
                    [item_id, after["status"], tx.now, tx.actor.name])
     tx.audit("status" if moved else "edit", "backlog_item", item_id, before=_audit_view(before, names),
              after=_audit_view(after, names), department_id=after["department_id"])
-    return before["version"] + 1
+    return version
 
 
 def update_item(db: Database, actor: Actor, item_id: str, changes: dict, expected_version: int) -> int:

@@ -8,7 +8,8 @@ import re
 import sys
 from typing import Any
 
-from .models import Problem, ValidationError, clean_text
+from .limits import LIMITS, too_long
+from .models import Problem, ValidationError, check_day, clean_text
 
 STATUSES = ("idea", "accepted", "planned", "in progress", "on hold", "measuring", "closed", "rejected", "withdrawn")
 OPEN_STATUSES = STATUSES[:6]
@@ -35,8 +36,7 @@ COLUMNS = ("item_id", "title", "description", "department_id", "dimension_id", "
            "source_ref", "version", "created_at", "updated_at")
 EDITABLE = frozenset(COLUMNS) - {"item_id", "version", "created_at", "updated_at"}
 _ITEM_ID_RE = re.compile(r"^CI-\d{4,}$")
-_TEXT_LIMITS = {"title": 200, "description": 4000, "status_reason": 500, "owner": 120, "raised_by": 120,
-                "outcome": 2000, "lessons": 2000, "source_ref": 60}
+_TEXT_LIMITS = LIMITS["backlog_item"]
 
 
 def next_statuses(status: str) -> tuple[str, ...]:
@@ -114,19 +114,20 @@ def parse_date(value: Any, field: str) -> dt.date | None:
     if _blank(value):
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
+        return check_day(value.date(), field)
     if isinstance(value, dt.date):
-        return value
+        return check_day(value, field)
     try:
-        return dt.datetime.fromisoformat(str(value).strip()).date()
+        day = dt.datetime.fromisoformat(str(value).strip()).date()
     except ValueError:
         raise ValidationError(f"{value!r} is not a date; write it as YYYY-MM-DD", field) from None
+    return check_day(day, field)
 
 
 def _clean_one(name: str, value: Any) -> Any:
     if name == "title":
         text = clean_text(value, "title", _TEXT_LIMITS["title"])
-        if not text:
+        if not text.strip():
             raise ValidationError("is required: say in a few words what will improve", "title")
         return text
     if name == "department_id":
@@ -146,14 +147,22 @@ def _clean_one(name: str, value: Any) -> Any:
         return parse_source(value)
     if name in ("raised_on", "due_on", "closed_on"):
         return parse_date(value, name)
-    if name == "source_ref":
-        return None if _blank(value) else clean_text(value, name, _TEXT_LIMITS[name])
+    if name == "source_ref":   # a reference (an action's key, an assessment's quarter/department/dimension)
+        return None if _blank(value) else _reference(value, name)
     if name == "item_id":
         text = str(value).strip().upper()
         if not _ITEM_ID_RE.match(text):
             raise ValidationError(f"{value!r} is not an item key; keys look like CI-0042", "item_id")
         return text
-    return clean_text(value, name, _TEXT_LIMITS.get(name, 4000))
+    return clean_text(value, name, _TEXT_LIMITS[name])
+
+
+def _reference(value: Any, name: str) -> str:
+    text = str(value).strip()
+    problem = too_long(text, _TEXT_LIMITS[name])
+    if problem:
+        raise ValidationError(problem, name)
+    return text
 
 
 def clean_fields(fields: dict, allowed: frozenset | set) -> dict:

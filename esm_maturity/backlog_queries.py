@@ -147,15 +147,27 @@ def status_history(db: Database, item_id: str) -> pd.DataFrame:
                     "ORDER BY changed_at, " + _STATUS_RANK.replace("i.status", "status"), [item_id])
 
 
-def _describe(before: str | None, after: str | None) -> str:
-    old = json.loads(before) if before else {}
-    new = json.loads(after) if after else {}
+def _load(value) -> dict:
+    """A stored before/after JSON value as a dict, whatever the row holds: NULL (read back as None,
+    NaN or NA), a record, or something older code wrote that is not a record."""
+    if not isinstance(value, (str, bytes)) or not value:
+        return {}
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return {"value": str(value)}
+    return data if isinstance(data, dict) else {"value": data}
+
+
+def _describe(action: str, before, after, item_id: str) -> str:
+    old, new = _load(before), _load(after)
+    if action == "import" and "keys" in new and "created" in new:
+        return f"created by importing {new.get('file') or 'a workbook'} (sheet {new.get('sheet', 'Backlog')})"
     if not old:
-        return "raised as " + str(new.get("status", "")) + ": " + str(new.get("title", ""))
-    parts = []
-    for key in sorted(set(old) | set(new)):
-        parts.append(f"{key}: {_show(old.get(key))} → {_show(new.get(key))}")
-    return "; ".join(parts)
+        return "raised as " + _show(new.get("status")) + ": " + _show(new.get("title"))
+    parts = [f"{key}: {_show(old.get(key))} → {_show(new.get(key))}"
+             for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+    return "; ".join(parts) or "saved with no change"
 
 
 def _show(value) -> str:
@@ -163,12 +175,21 @@ def _show(value) -> str:
 
 
 def item_changes(db: Database, item_id: str, limit: int = 100) -> pd.DataFrame:
-    """Every recorded change to the item, newest first, in words: when (UTC), who, what changed."""
+    """Every recorded change to the item, newest first, in words: when (UTC), who, what changed.
+
+    An import that created the item records it in one row per sheet (the file's name is its key and
+    the created keys are listed in it): that row is found by the item's key among them."""
     frame = db.frame("SELECT occurred_at, actor, action, before_json, after_json FROM audit_log "
-                     "WHERE entity = 'backlog_item' AND entity_key = $1 ORDER BY audit_id DESC LIMIT $2",
-                     [item_id, int(limit)])
-    frame["change"] = [_describe(b, a) for b, a in zip(frame["before_json"], frame["after_json"])]
+                     "WHERE entity = 'backlog_item' AND (entity_key = $1 OR (action = 'import' "
+                     "AND after_json LIKE '%\"created\":%' AND after_json LIKE $3 ESCAPE '\\')) ORDER BY audit_id DESC LIMIT $2",
+                     [item_id, int(limit), '%"' + _like_literal(item_id) + '"%'])
+    frame["change"] = [_describe(str(act), b, a, item_id)
+                       for act, b, a in zip(frame["action"], frame["before_json"], frame["after_json"])]
     return frame[["occurred_at", "actor", "action", "change"]]
+
+
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def report_lines(frame: pd.DataFrame) -> list[str]:

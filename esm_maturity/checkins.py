@@ -18,6 +18,7 @@ from .checkins_model import (ACTION_COLUMNS, ACTION_STATUSES, CHECKIN_COLUMNS, D
                              CheckinInput, ItemReview, Recorded, allocate_keys, parse_date, validate_action,
                              validate_checkin, collect)
 from .db import Database, Tx
+from .limits import LIMITS
 from .models import Actor, ConflictError, NotFound, Problem, Role, ValidationError, clean_text
 
 __all__ = ["ACTION_STATUSES", "DECISIONS", "DONE", "DROPPED", "KEEP", "KIND_LABELS", "KINDS", "OPEN", "Action",
@@ -72,11 +73,14 @@ def _insert_action(tx: Tx, action_id: str, checkin_id: str, values: dict, depart
     tx.audit("add", "action", action_id, after=_state(_action(tx, action_id)), department_id=department_id)
 
 
-def _close_action(tx: Tx, action: Action, status: str, on: dt.date, department_id: str | None) -> None:
-    tx.execute("UPDATE actions SET status = $1, closed_on = $2, version = version + 1, updated_at = $3 "
-               "WHERE action_id = $4", [status, None if status == OPEN else on, tx.now, action.action_id])
+def _close_action(tx: Tx, action: Action, status: str, on: dt.date, department_id: str | None) -> int:
+    version = tx.update_versioned(
+        "actions", {"action_id": action.action_id}, action.version,
+        {"status": status, "closed_on": None if status == OPEN else on, "updated_at": tx.now},
+        f"someone else changed {action.action_id} while you were looking at it; reload to see it")
     tx.audit("reopen" if status == OPEN else status, "action", action.action_id, before=_state(action),
              after=_state(_action(tx, action.action_id)), department_id=department_id)
+    return version
 
 
 # --- writes -----------------------------------------------------------------------------------------
@@ -156,12 +160,14 @@ def _review_item(tx: Tx, item_id: str, review: ItemReview, department_id: str | 
         raise NotFound(f"there is no backlog item {item_id}; reload the page to see the current list")
     if row[1] != department_id:
         raise ValidationError(f"{item_id} belongs to another department", item_id)
-    note = clean_text(review.note, f"{item_id} note", 2000)
+    limits = LIMITS["backlog_item"]   # the note becomes the item's reason (dropped) or its outcome (done)
     if review.decision == DROPPED:
-        changes = {"status": "withdrawn", "status_reason": note or f"Dropped at check-in {checkin_id}"}
+        reason = clean_text(review.note, f"{item_id} reason", limits["status_reason"])
+        changes = {"status": "withdrawn", "status_reason": reason if reason.strip() else
+                   f"Dropped at check-in {checkin_id}"}
     elif row[0] == "measuring":
-        changes = {"status": "closed", "outcome": note, "lessons": clean_text(review.lessons, f"{item_id} lessons",
-                                                                              2000)}
+        changes = {"status": "closed", "outcome": clean_text(review.note, f"{item_id} outcome", limits["outcome"]),
+                   "lessons": clean_text(review.lessons, f"{item_id} lessons", limits["lessons"])}
     elif row[0] in ("in progress", "on hold"):
         changes = {"status": "measuring"}
     else:
@@ -183,20 +189,19 @@ def update_checkin(db: Database, actor: Actor, checkin_id: str, data: CheckinInp
         before = _checkin(tx, checkin_id)
         if before is None:
             raise NotFound(f"there is no check-in {checkin_id}")
+        conflict = (f"someone else changed {checkin_id} while you were editing; your changes are still "
+                    "in the form: reload to see theirs")
         if before.version != expected_version:
-            raise ConflictError(f"someone else changed {checkin_id} while you were editing; your changes are still "
-                                "in the form: reload to see theirs")
+            raise ConflictError(conflict)
         if values["department_id"] != before.department_id:
             _check_department(tx, values["department_id"])
-        tx.execute("UPDATE checkins SET held_on = $1, department_id = $2, kind = $3, facilitator = $4, attendees = $5, "
-                   "notes = $6, decisions = $7, wins = $8, blockers = $9, next_on = $10, version = version + 1, "
-                   "updated_at = $11 WHERE checkin_id = $12",
-                   [values["held_on"], values["department_id"], values["kind"], values["facilitator"],
-                    values["attendees"], values["notes"], values["decisions"], values["wins"], values["blockers"],
-                    values["next_on"], tx.now, checkin_id])
+        fields = ("held_on", "department_id", "kind", "facilitator", "attendees", "notes", "decisions", "wins",
+                  "blockers", "next_on")
+        version = tx.update_versioned("checkins", {"checkin_id": checkin_id}, expected_version,
+                                      {**{f: values[f] for f in fields}, "updated_at": tx.now}, conflict)
         tx.audit("edit", "checkin", checkin_id, before=_state(before), after=_state(_checkin(tx, checkin_id)),
                  department_id=values["department_id"])
-        return before.version + 1
+        return version
 
     return db.write(actor, work)
 
@@ -233,8 +238,7 @@ def set_action_status(db: Database, actor: Actor, action_id: str, status: str, *
         if action.status == status:
             return action.version
         department = tx.one("SELECT department_id FROM checkins WHERE checkin_id = $1", [action.checkin_id])
-        _close_action(tx, action, status, on or tx.now.date(), department[0] if department else None)
-        return action.version + 1
+        return _close_action(tx, action, status, on or tx.now.date(), department[0] if department else None)
 
     return db.write(actor, work)
 
@@ -268,8 +272,9 @@ def promote_action(db: Database, actor: Actor, action_id: str, *, expected_versi
             "description": f"Agreed at check-in {action.checkin_id} on {checkin.held_on if checkin else '?'}: "
                            f"{action.text}",
             "owner": action.owner, "due_on": action.due_on, "source": "check-in", "source_ref": action_id})
-        tx.execute("UPDATE actions SET item_id = $1, version = version + 1, updated_at = $2 WHERE action_id = $3",
-                   [item_id, tx.now, action_id])
+        tx.update_versioned("actions", {"action_id": action_id}, action.version,
+                            {"item_id": item_id, "updated_at": tx.now},
+                            f"someone else changed {action_id} while you were looking at it; reload to see it")
         tx.audit("promote", "action", action_id, before=_state(action), after=_state(_action(tx, action_id)),
                  department_id=department)
         return item_id

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .db import Tx
-from .models import Problem, ValidationError, check_department_id, clean_text
+from .limits import LIMITS
+from .models import Problem, ValidationError, check_day, check_department_id, clean_text
 
 KINDS = ("department", "sponsor review", "steering")
 KIND_LABELS = {"department": "Department check-in", "sponsor review": "Sponsor review", "steering": "Steering"}
@@ -18,8 +19,8 @@ OPEN, DONE, DROPPED = "open", "done", "dropped"
 ACTION_STATUSES = (OPEN, DONE, DROPPED)
 KEEP = "kept"
 DECISIONS = (KEEP, DONE, DROPPED)  # what a carry-over can do to an open action
-TEXT_MAX = 10_000
-ACTION_MAX = 500
+CHECKIN_LIMITS = LIMITS["checkin"]   # every text field of a check-in, with its limit
+ACTION_LIMITS = LIMITS["action"]
 
 # key kind -> (sequence, prefix, table, key column): identifiers from this module only.
 _KEYS = {"checkin": ("checkin_seq", "CHK", "checkins", "checkin_id"),
@@ -144,9 +145,7 @@ def parse_date(value: Any, field_name: str, *, required: bool = False) -> dt.dat
             raise ValidationError(f"{value!r} is not a date; write it as YYYY-MM-DD", field_name) from None
     if not isinstance(value, dt.date):
         raise ValidationError(f"{value!r} is not a date; write it as YYYY-MM-DD", field_name)
-    if not 1990 <= value.year <= 2200:
-        raise ValidationError(f"{value} is outside the years this app tracks", field_name)
-    return value
+    return check_day(value, field_name)
 
 
 def collect(problems: list[Problem], check, *args, **kwargs):
@@ -176,8 +175,7 @@ def validate_checkin(data: CheckinInput) -> dict:
         problems.append(Problem("department", "a department check-in needs a department; choose one, or make it "
                                               "a steering meeting or sponsor review across departments"))
     values = {"held_on": held_on, "next_on": next_on, "department_id": department, "kind": kind}
-    for name, limit in (("facilitator", 120), ("attendees", 2000), ("notes", TEXT_MAX), ("decisions", TEXT_MAX),
-                        ("wins", TEXT_MAX), ("blockers", TEXT_MAX)):
+    for name, limit in CHECKIN_LIMITS.items():
         values[name] = collect(problems, clean_text, getattr(data, name), name, limit)
     if values["attendees"]:
         values["attendees"] = ", ".join(n.strip() for n in values["attendees"].split(",") if n.strip())
@@ -188,10 +186,10 @@ def validate_checkin(data: CheckinInput) -> dict:
 
 def validate_action(data: ActionInput, label: str, held_on: dt.date | None = None) -> dict:
     problems: list[Problem] = []
-    text = collect(problems, clean_text, data.text, label, ACTION_MAX)
-    if text == "":
+    text = collect(problems, clean_text, data.text, label, ACTION_LIMITS["text"])
+    if text is not None and not text.strip():
         problems.append(Problem(label, "say what will be done (the action's text is empty), or clear the row"))
-    owner = collect(problems, clean_text, data.owner, f"{label} owner", 120)
+    owner = collect(problems, clean_text, data.owner, f"{label} owner", ACTION_LIMITS["owner"])
     due_on = collect(problems, parse_date, data.due_on, f"{label} due date")
     if due_on and held_on and due_on < held_on:
         problems.append(Problem(f"{label} due date", f"{due_on} is before the check-in ({held_on}); pick a later date"))

@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from . import clock
-from .models import SYSTEM, Actor, DatabaseInUse, DatabaseTooNew, EsmError
+from .models import SYSTEM, Actor, ConflictError, DatabaseInUse, DatabaseTooNew, EsmError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -130,6 +130,28 @@ class Tx:
         finally:
             self.cursor.unregister(view)
         return count
+
+    def update_versioned(self, table: str, key: dict[str, Any], expected_version: int, values: dict[str, Any],
+                         conflict: str) -> int:
+        """`UPDATE table SET values, version = version + 1 WHERE key AND version = expected_version`.
+
+        The version the person saw is part of the statement itself, so the check holds across
+        processes (several app replicas on one database), not only under this process's lock.
+        Zero rows changed means someone else saved first: ConflictError(conflict), and the caller's
+        transaction is rolled back. Returns the new version. `table` and the column names are
+        identifiers from our own code; every value is bound as a parameter.
+        """
+        for name in (table, *key, *values):
+            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+                raise ValueError(f"not an identifier: {name!r}")
+        params = [*values.values(), *key.values(), int(expected_version)]
+        assignments = [f"{name} = ${i}" for i, name in enumerate(values, start=1)]
+        where = [f"{name} = ${i}" for i, name in enumerate(key, start=len(values) + 1)]
+        rows = self.execute(f"UPDATE {table} SET {', '.join([*assignments, 'version = version + 1'])} "
+                            f"WHERE {' AND '.join(where)} AND version = ${len(params)} RETURNING version", params)
+        if not rows:
+            raise ConflictError(conflict)
+        return int(rows[0][0])
 
     def audit(self, action: str, entity: str, key: str, before: Any = None, after: Any = None,
               department_id: str | None = None) -> None:

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from .db import Database, Tx
+from .limits import LIMITS
 from .models import Actor, ConflictError, NotFound, Role, ValidationError, check_department_id, clean_text, required_text
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ class Department:
 
 
 _COLUMNS = "department_id, name, sponsor, champion, active, version"
+_LIMITS = LIMITS["department"]
 
 
 def list_departments(db: Database, *, include_inactive: bool = False) -> list[Department]:
@@ -52,9 +54,9 @@ def add_department(db: Database, actor: Actor, department_id: str, name: str, sp
     problems = []
     values = {}
     for key, check in (("department_id", lambda: check_department_id(department_id)),
-                       ("name", lambda: required_text(name, "name", 120)),
-                       ("sponsor", lambda: clean_text(sponsor, "sponsor", 120)),
-                       ("champion", lambda: clean_text(champion, "champion", 120))):
+                       ("name", lambda: required_text(name, "name", _LIMITS["name"])),
+                       ("sponsor", lambda: clean_text(sponsor, "sponsor", _LIMITS["sponsor"])),
+                       ("champion", lambda: clean_text(champion, "champion", _LIMITS["champion"]))):
         try:
             values[key] = check()
         except ValidationError as err:
@@ -79,20 +81,20 @@ def add_department(db: Database, actor: Actor, department_id: str, name: str, sp
 def update_department(db: Database, actor: Actor, department_id: str, *, name: str, sponsor: str,
                       champion: str, active: bool, expected_version: int) -> Department:
     actor.require(Role.admin, "edit a department")
-    name = required_text(name, "name", 120)
-    sponsor = clean_text(sponsor, "sponsor", 120)
-    champion = clean_text(champion, "champion", 120)
+    name = required_text(name, "name", _LIMITS["name"])
+    sponsor = clean_text(sponsor, "sponsor", _LIMITS["sponsor"])
+    champion = clean_text(champion, "champion", _LIMITS["champion"])
 
     def work(tx: Tx) -> Department:
         before = _state(tx, department_id)
         if before is None:
             raise NotFound(f"no department {department_id!r}")
+        conflict = (f"someone else changed {before['name']} while you were editing; "
+                    "your changes are still in the form; reload to see theirs")
         if before["version"] != expected_version:
-            raise ConflictError(f"someone else changed {before['name']} while you were editing; "
-                                "your changes are still in the form; reload to see theirs")
-        tx.execute("UPDATE departments SET name = $1, sponsor = $2, champion = $3, active = $4, "
-                   "version = version + 1 WHERE department_id = $5",
-                   [name, sponsor, champion, bool(active), department_id])
+            raise ConflictError(conflict)
+        tx.update_versioned("departments", {"department_id": department_id}, expected_version,
+                            {"name": name, "sponsor": sponsor, "champion": champion, "active": bool(active)}, conflict)
         after = _state(tx, department_id)
         action = "edit" if before["active"] == after["active"] else ("reactivate" if active else "deactivate")
         tx.audit(action, "department", department_id, before=before, after=after, department_id=department_id)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .config import DEFAULT_MODEL_PATH
 from .db import Database, Tx
+from .limits import LIMITS
 from .models import (LEVELS, Actor, ConflictError, NotFound, Role, ValidationError, check_dimension_id,
                      clean_text, required_text)
 
@@ -84,7 +85,7 @@ def level_names(db: Database) -> dict[int, str]:
 
 
 def levels_frame(db: Database):
-    return db.frame("SELECT level, name, meaning FROM levels ORDER BY level")
+    return db.frame("SELECT level, name, meaning, version FROM levels ORDER BY level")
 
 
 def dimensions(db: Database, *, include_retired: bool = False) -> list[Dimension]:
@@ -124,7 +125,7 @@ def _clean_rubric(rubric: dict[int, str]) -> dict[int, str]:
     out = {}
     for level in LEVELS:
         try:
-            out[level] = required_text(rubric.get(level), f"level {level}", 1000)
+            out[level] = required_text(rubric.get(level), f"level {level}", LIMITS["rubric"]["description"])
         except ValidationError as err:
             problems += err.problems
     if problems:
@@ -136,8 +137,8 @@ def add_dimension(db: Database, actor: Actor, dimension_id: str, name: str, desc
                   rubric: dict[int, str]) -> None:
     actor.require(Role.admin, "add a dimension")
     dimension_id = check_dimension_id(dimension_id)
-    name = required_text(name, "name")
-    description = clean_text(description, "description", 500)
+    name = required_text(name, "name", LIMITS["dimension"]["name"])
+    description = clean_text(description, "description", LIMITS["dimension"]["description"])
     rubric = _clean_rubric(rubric)
 
     def work(tx: Tx) -> None:
@@ -156,19 +157,20 @@ def add_dimension(db: Database, actor: Actor, dimension_id: str, name: str, desc
 def update_dimension(db: Database, actor: Actor, dimension_id: str, *, name: str, description: str,
                      rubric: dict[int, str], expected_version: int) -> None:
     actor.require(Role.admin, "edit the maturity model")
-    name = required_text(name, "name")
-    description = clean_text(description, "description", 500)
+    name = required_text(name, "name", LIMITS["dimension"]["name"])
+    description = clean_text(description, "description", LIMITS["dimension"]["description"])
     rubric = _clean_rubric(rubric)
 
     def work(tx: Tx) -> None:
         before = _dimension_state(tx, dimension_id)
         if before is None:
             raise NotFound(f"no dimension {dimension_id!r}")
+        conflict = (f"someone else changed the dimension {before['name']!r} while you were editing; "
+                    "your changes are still in the form: reload to see their version")
         if before["version"] != expected_version:
-            raise ConflictError(f"someone else changed the dimension {before['name']!r} while you were editing; "
-                                "reload to see their version")
-        tx.execute("UPDATE dimensions SET name = $1, description = $2, version = version + 1 WHERE dimension_id = $3",
-                   [name, description, dimension_id])
+            raise ConflictError(conflict)
+        tx.update_versioned("dimensions", {"dimension_id": dimension_id}, expected_version,
+                            {"name": name, "description": description}, conflict)
         for lvl, text in rubric.items():
             tx.execute("UPDATE rubric SET description = $1 WHERE dimension_id = $2 AND level = $3",
                        [text, dimension_id, lvl])
@@ -177,8 +179,10 @@ def update_dimension(db: Database, actor: Actor, dimension_id: str, *, name: str
     db.write(actor, work)
 
 
-def set_dimension_active(db: Database, actor: Actor, dimension_id: str, active: bool) -> None:
-    """Retire (active=False) or restore a dimension. Its history stays."""
+def set_dimension_active(db: Database, actor: Actor, dimension_id: str, active: bool,
+                         expected_version: int | None = None) -> None:
+    """Retire (active=False) or restore a dimension. Its history stays. With `expected_version` (the
+    version the person saw) a dimension someone else changed meanwhile is refused."""
     actor.require(Role.admin, "retire or restore a dimension")
 
     def work(tx: Tx) -> None:
@@ -189,25 +193,51 @@ def set_dimension_active(db: Database, actor: Actor, dimension_id: str, active: 
             left = tx.one("SELECT count(*) FROM dimensions WHERE active AND dimension_id <> $1", [dimension_id])[0]
             if left == 0:
                 raise ValidationError("the model needs at least one active dimension", "active")
-        tx.execute("UPDATE dimensions SET active = $1, version = version + 1 WHERE dimension_id = $2",
-                   [active, dimension_id])
+        tx.update_versioned("dimensions", {"dimension_id": dimension_id},
+                            before["version"] if expected_version is None else expected_version, {"active": active},
+                            f"someone else changed the dimension {before['name']!r} meanwhile; reload to see it")
         tx.audit("restore" if active else "retire", "dimension", dimension_id,
                  before={"active": before["active"]}, after={"active": active})
 
     db.write(actor, work)
 
 
-def rename_level(db: Database, actor: Actor, level: int, name: str, meaning: str) -> None:
-    actor.require(Role.admin, "edit the maturity model")
+def _clean_level(level: int, name: str, meaning: str) -> tuple[str, str]:
     if level not in LEVELS:
         raise ValidationError(f"{level} is not a level", "level")
-    name = required_text(name, "name", 60)
-    meaning = clean_text(meaning, "meaning", 500)
+    return (required_text(name, "name", LIMITS["level"]["name"]),
+            clean_text(meaning, "meaning", LIMITS["level"]["meaning"]))
 
-    def work(tx: Tx) -> None:
-        before = tx.one("SELECT name, meaning FROM levels WHERE level = $1", [level])
-        tx.execute("UPDATE levels SET name = $1, meaning = $2 WHERE level = $3", [name, meaning, level])
-        tx.audit("edit", "level", str(level), before={"name": before[0], "meaning": before[1]},
-                 after={"name": name, "meaning": meaning})
 
-    db.write(actor, work)
+def _rename_level_in(tx: Tx, level: int, name: str, meaning: str, expected_version: int) -> int:
+    before = tx.one("SELECT name, meaning FROM levels WHERE level = $1", [level])
+    version = tx.update_versioned(
+        "levels", {"level": level}, expected_version, {"name": name, "meaning": meaning},
+        f"someone else renamed level {level} while you were editing; your changes are still in the form: "
+        "reload to see theirs")
+    tx.audit("edit", "level", str(level), before={"name": before[0], "meaning": before[1]},
+             after={"name": name, "meaning": meaning})
+    return version
+
+
+def rename_level(db: Database, actor: Actor, level: int, name: str, meaning: str, *, expected_version: int) -> int:
+    """Rename a level (and its meaning) if nobody saved it since `expected_version`; returns the new version."""
+    actor.require(Role.admin, "edit the maturity model")
+    name, meaning = _clean_level(level, name, meaning)
+    return db.write(actor, lambda tx: _rename_level_in(tx, level, name, meaning, expected_version))
+
+
+def rename_levels(db: Database, actor: Actor, edits: dict[int, tuple[str, str]],
+                  seen: dict[int, tuple[str, str, int]]) -> list[int]:
+    """Save the level-names form in one transaction: each level the person changed, with the version they
+    saw (`seen`: level -> (name, meaning, version) as shown). Returns the levels saved."""
+    actor.require(Role.admin, "edit the maturity model")
+    changed = {level: _clean_level(level, *edits[level]) for level in edits
+               if tuple(edits[level]) != tuple(seen[level][:2])}
+
+    def work(tx: Tx) -> list[int]:
+        for level, (name, meaning) in changed.items():
+            _rename_level_in(tx, level, name, meaning, seen[level][2])
+        return sorted(changed)
+
+    return db.write(actor, work) if changed else []

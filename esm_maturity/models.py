@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import clock
+from .limits import too_long
 
 LEVELS = (1, 2, 3, 4, 5)
 NA = "N/A"
@@ -106,6 +107,20 @@ class Actor:
 SYSTEM = Actor("system", Role.admin)
 
 
+# --- days ---------------------------------------------------------------------------------
+
+# The days this app tracks: every date a person enters must fall in this range.
+FIRST_DAY, LAST_DAY = dt.date(1990, 1, 1), dt.date(2200, 12, 31)
+
+
+def check_day(value: dt.date, field: str) -> dt.date:
+    """A date inside the tracked range, or a message that says the range."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(f"{value.isoformat()} is out of range: use a date from {FIRST_DAY.isoformat()} "
+                              f"to {LAST_DAY.isoformat()}", field)
+    return value
+
+
 # --- quarter --------------------------------------------------------------------------
 
 _QUARTER_RE = re.compile(r"^\s*(\d{4})-Q([1-4])\s*$", re.IGNORECASE)
@@ -124,8 +139,9 @@ class Quarter:
         if not m:
             raise ValidationError(f"{text!r} is not a quarter; write it as YYYY-Qn, for example 2025-Q3", "quarter")
         year = int(m.group(1))
-        if not 1990 <= year <= 2200:
-            raise ValidationError(f"{text!r} is outside the years this app tracks", "quarter")
+        if not FIRST_DAY.year <= year <= LAST_DAY.year:
+            raise ValidationError(f"{text!r} is out of range: use a quarter from {FIRST_DAY.year}-Q1 to "
+                                  f"{LAST_DAY.year}-Q4", "quarter")
         return cls(year, int(m.group(2)))
 
     @classmethod
@@ -263,15 +279,20 @@ def check_dimension_id(value: Any) -> str:
     return text
 
 
-def required_text(value: Any, field: str, max_len: int = 200) -> str:
+def required_text(value: Any, field: str, max_len: int) -> str:
+    """Text exactly as typed that is not blank (white space alone is blank); see clean_text."""
     text = clean_text(value, field, max_len)
-    if not text:
+    if not text.strip():
         raise ValidationError("is required", field)
     return text
 
 
-def clean_text(value: Any, field: str, max_len: int = 10_000) -> str:
-    text = "" if value is None else str(value).strip()
-    if len(text) > max_len:
-        raise ValidationError(f"is too long ({len(text)} characters; at most {max_len})", field)
+def clean_text(value: Any, field: str, max_len: int) -> str:
+    """User text kept exactly as typed (never trimmed), at most `max_len` characters (limits.LIMITS).
+
+    Only keys and vocabulary words (status, effort, kind...) are trimmed, by their own checks."""
+    text = "" if value is None else str(value)
+    problem = too_long(text, max_len)
+    if problem:
+        raise ValidationError(problem, field)
     return text

@@ -5,7 +5,7 @@ import streamlit as st
 from esm_maturity.assessments import get_assessment, reopen_assessment, save_assessment, scoring_sheet
 from esm_maturity.maturity import level_names
 from esm_maturity.models import NA, ConflictError, EsmError, Quarter, ScoreInput, ScoreValue
-from esm_maturity.ui.context import MISSING, departments_or_stop, esc, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, departments_or_stop, esc, esc_label, page_setup, show_error, show_flash
 
 NOT_ASSESSED = "not assessed"
 SCORE_OPTIONS = [NOT_ASSESSED, "1", "2", "3", "4", "5", NA]
@@ -120,12 +120,12 @@ with st.form("assessment_form", border=False):
         with st.container(border=True):
             left, right = st.columns([3, 2], gap="large")
             with left:
-                st.markdown(f"#### {esc(dim.name)}")
+                st.subheader(esc_label(dim.name), anchor=False)  # no anchor link made of user text
                 if dim.description:
                     st.caption(esc(dim.description))
                 st.radio("Level", SCORE_OPTIONS, key=f"score_{key}",
-                         format_func=lambda v, r=dim.rubric: (f"**{esc(level_label(v))}** — {esc(r.get(int(v), ''))}"
-                                                              if v.isdigit() else v))
+                         format_func=lambda v, r=dim.rubric: (
+                             f"**{esc_label(level_label(v))}** — {esc_label(r.get(int(v), ''))}" if v.isdigit() else v))
             with right:
                 st.markdown(f"Last quarter: **{esc(score_text(row.last))}**")
                 st.selectbox("Target level", TARGET_OPTIONS, key=f"target_{key}",

@@ -12,8 +12,10 @@ from esm_maturity.backlog_queries import (GRID_COLUMNS, PRIORITY_EXPLAINED, SORT
                                           chart_items, item_changes, list_items, overdue_count, owners,
                                           status_counts, status_history)
 from esm_maturity.departments import list_departments
+from esm_maturity.limits import LIMITS
 from esm_maturity.maturity import dimensions
 from esm_maturity.models import ConflictError, EsmError
+from esm_maturity.ui import forms
 from esm_maturity.ui.context import MISSING, esc, page_setup, show_error, show_flash
 
 db, actor = page_setup()
@@ -101,7 +103,7 @@ else:
             "title": st.column_config.TextColumn("Title", width="medium"),
             "department": "Department", "dimension": "Dimension",
             "status": st.column_config.SelectboxColumn("Status", options=list(STATUSES), required=True),
-            "owner": st.column_config.TextColumn("Owner", max_chars=120),
+            "owner": st.column_config.TextColumn("Owner", max_chars=LIMITS["backlog_item"]["owner"]),
             "value": st.column_config.SelectboxColumn("Value", options=[1, 2, 3, 4, 5], help="Benefit, 1 to 5"),
             "effort": st.column_config.SelectboxColumn("Effort", options=list(EFFORTS)),
             "due_on": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
@@ -172,7 +174,8 @@ with st.expander("Add an improvement", icon=":material/add_circle:", expanded=fr
     st.session_state.setdefault("new_department", department_id or next(iter(departments)))
     st.session_state.setdefault("new_source", "staff idea")
     with st.form("add_item", border=False):
-        st.text_input("Title", key="new_title", max_chars=200, placeholder="What will improve, in a few words")
+        st.text_input("Title", key="new_title", max_chars=LIMITS["backlog_item"]["title"],
+                      placeholder="What will improve, in a few words")
         st.text_area("Description", key="new_description", height=80)
         row = st.columns(3)
         new_department = row[0].selectbox("Department", list(departments), key="new_department",
@@ -183,8 +186,8 @@ with st.expander("Add an improvement", icon=":material/add_circle:", expanded=fr
         row = st.columns(4)
         row[0].selectbox("Value", ["", 1, 2, 3, 4, 5], key="new_value", format_func=lambda v: str(v) if v else "not rated")
         row[1].selectbox("Effort", [""] + list(EFFORTS), key="new_effort", format_func=lambda v: v if v else "not sized")
-        row[2].text_input("Owner", key="new_owner", max_chars=120)
-        row[3].date_input("Due", value=None, key="new_due")
+        row[2].text_input("Owner", key="new_owner", max_chars=LIMITS["backlog_item"]["owner"])
+        forms.date_field(row[3], "Due", "new_due", value=None)
         if st.form_submit_button("Add to the backlog", key="add_item_submit", icon=":material/add:",
                                  disabled=not actor.can_edit):
             s = st.session_state
@@ -243,7 +246,7 @@ left, right = st.columns([3, 2], gap="large")
 with left, st.form("edit_item", border=True):
     st.markdown(f"**{esc(chosen)}** · raised on {item['raised_on']} by {esc(item['raised_by'] or 'unknown')}"
                 + (f" · closed on {item['closed_on']}" if item["closed_on"] else ""))
-    st.text_input("Title", key="item_title", max_chars=200)
+    st.text_input("Title", key="item_title", max_chars=LIMITS["backlog_item"]["title"])
     st.text_area("Description", key="item_description", height=80)
     row = st.columns(3)
     row[0].selectbox("Status", [item["status"], *next_statuses(item["status"])], key="item_status",
@@ -256,12 +259,13 @@ with left, st.form("edit_item", border=True):
                                                        and item["dimension_id"] not in dims else []),
                      key="item_dimension", format_func=lambda k: dims.get(k, k or "(not set)"))
     row = st.columns(4)
-    row[0].text_input("Owner", key="item_owner", max_chars=120)
+    row[0].text_input("Owner", key="item_owner", max_chars=LIMITS["backlog_item"]["owner"])
     row[1].selectbox("Value", ["", 1, 2, 3, 4, 5], key="item_value", format_func=lambda v: str(v) if v else "not rated")
     row[2].selectbox("Effort", [""] + list(EFFORTS), key="item_effort", format_func=lambda v: v if v else "not sized")
-    row[3].date_input("Due", key="item_due")
+    forms.date_field(row[3], "Due", "item_due")
     st.selectbox("Source", list(SOURCES), key="item_source")
-    st.text_input("Reason (on hold, rejected, withdrawn)", key="item_status_reason", max_chars=500)
+    st.text_input("Reason (on hold, rejected, withdrawn)", key="item_status_reason",
+                  max_chars=LIMITS["backlog_item"]["status_reason"])
     st.text_area("Outcome: benefit realised", key="item_outcome", height=80)
     st.text_area("Lessons learned", key="item_lessons", height=80)
     if st.form_submit_button("Save item", key="item_save", type="primary", icon=":material/save:",

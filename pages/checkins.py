@@ -9,9 +9,11 @@ from esm_maturity import checkins_queries as queries
 from esm_maturity.checkins import (DECISIONS, KIND_LABELS, KINDS, ActionInput, CarryOverDecision, CheckinInput,
                                    ItemReview, add_action, promote_action, record_checkin, set_action_status,
                                    update_checkin)
-from esm_maturity.models import EsmError
+from esm_maturity.models import ConflictError, EsmError
 from esm_maturity.timeline import EVENTS, timeline
-from esm_maturity.ui.context import MISSING, departments_or_stop, esc, flash, page_setup, show_error, show_flash
+from esm_maturity.ui import forms
+from esm_maturity.ui.context import (MISSING, departments_or_stop, esc, esc_label, flash, page_setup, show_error,
+                                     show_flash)
 
 ACTION_ROWS = 5
 FIELDS = ("ci_facilitator", "ci_attendees", "ci_notes", "ci_decisions", "ci_wins", "ci_blockers", "ci_next_on")
@@ -54,8 +56,9 @@ with record_tab:
                                      key="ci_department") or None
     kind = top[1].selectbox("Kind", KINDS, index=0 if department_id else 2, format_func=KIND_LABELS.get,
                             key=f"ci_kind_{'dept' if department_id else 'across'}")
-    held_on = top[2].date_input("Held on", value=today, format="YYYY-MM-DD", key="ci_held_on")
-    carry = queries.carry_over(db, department_id, held_on or today)
+    held_on = forms.date_field(top[2], "Held on", "ci_held_on", value=today)
+    carry = forms.as_seen("carry", (department_id, held_on),
+                          lambda: queries.carry_over(db, department_id, held_on or today))
 
     with st.form("checkin_form", border=False):
         if carry.empty:
@@ -94,7 +97,7 @@ with record_tab:
         cols[0].text_area("Decisions", key="ci_decisions", height=100)
         cols[1].text_area("Wins and lessons to celebrate", key="ci_wins", height=100)
         cols[2].text_area("Blockers", key="ci_blockers", height=100)
-        st.date_input("Next check-in", value=None, format="YYYY-MM-DD", key="ci_next_on")
+        forms.date_field(st, "Next check-in", "ci_next_on", value=None)
 
         st.subheader("New actions", anchor=False)
         st.caption("Leave a row empty to skip it.")
@@ -103,8 +106,8 @@ with record_tab:
             cols[0].text_input(f"Action {i + 1}", key=f"act_text_{i}", placeholder="What will be done",
                                label_visibility="visible" if i == 0 else "collapsed")
             cols[1].text_input("Owner", key=f"act_owner_{i}", label_visibility="visible" if i == 0 else "collapsed")
-            cols[2].date_input("Due", value=None, format="YYYY-MM-DD", key=f"act_due_{i}",
-                               label_visibility="visible" if i == 0 else "collapsed")
+            forms.date_field(cols[2], "Due", f"act_due_{i}", value=None,
+                             label_visibility="visible" if i == 0 else "collapsed")
         save = st.form_submit_button("Save check-in", type="primary", key="ci_save", icon=":material/save:",
                                      disabled=not actor.can_edit)
 
@@ -127,10 +130,15 @@ with record_tab:
             for key in (*FIELDS, *(f"act_{p}_{i}" for p in ("text", "owner", "due") for i in range(ACTION_ROWS))):
                 st.session_state.pop(key, None)
             st.session_state["ci_open"] = result.checkin_id
+            forms.forget("carry")
             flash(f"Recorded {result.checkin_id} for {label(department_id)} with {len(result.action_ids)} new "
                  f"action(s); {closed} carried-over action(s) or item(s) closed or moved on.")
+        except ConflictError as err:
+            forms.mark_conflict("carry")
+            show_error(err)
         except EsmError as err:
             show_error(err)
+    forms.offer_reload("carry", label="Load the open actions and items again (the rest of the form stays)")
 
 with browse_tab:
     filters = st.columns([2, 3])
@@ -159,8 +167,8 @@ with browse_tab:
                               format_func=lambda k: f"{k} · {rows[k].held_on} · {rows[k].department}")
         checkin = queries.get_checkin(db, chosen)
         with st.container(border=True, key="checkin_detail"):
-            st.markdown(f"#### {checkin.checkin_id} · {esc(KIND_LABELS[checkin.kind])} · "
-                        f"{esc(label(checkin.department_id))} · {checkin.held_on}")
+            st.subheader(f"{checkin.checkin_id} · {esc_label(KIND_LABELS[checkin.kind])} · "
+                         f"{esc_label(label(checkin.department_id))} · {checkin.held_on}", anchor=False)
             st.caption(f"Facilitator: {esc(checkin.facilitator or '—')} · Attendees: {esc(checkin.attendees or '—')} · "
                        f"Next check-in: {checkin.next_on or 'not set'}")
             for title, text in (("Notes", checkin.notes), ("Decisions", checkin.decisions),
@@ -177,6 +185,19 @@ with browse_tab:
             backlog_ready = queries.backlog_ready(db)
             if not actions:
                 st.caption("No actions were agreed at this check-in.")
+
+            # Each button carries the version of the action as it was drawn (callback arguments), so a
+            # click on an action someone else changed meanwhile is refused, never applied to their version.
+            def mark(action_id: str, version: int, status: str, done: str) -> None:
+                forms.run_action(lambda: set_action_status(db, actor, action_id, status, expected_version=version),
+                                 done)
+
+            def to_backlog(action_id: str, version: int, department: str | None) -> None:
+                forms.run_action(lambda: promote_action(db, actor, action_id, expected_version=version,
+                                                        department_id=department),
+                                 lambda item_id: f"{action_id} is now the backlog item {item_id} (source: check-in "
+                                                 f"{checkin.checkin_id}).")
+
             for action in actions:
                 cols = st.columns([5, 1, 1, 1.4])
                 link = f" · tracks **{action.item_id}**" if action.item_id else ""
@@ -184,62 +205,53 @@ with browse_tab:
                                  f"due "
                                  f"{action.due_on or '—'} · **{action.status}**"
                                  f"{f' on {action.closed_on}' if action.closed_on else ''}{link}")
-                try:
-                    if action.is_open:
-                        if cols[1].button("Done", key=f"done_{action.action_id}", disabled=not actor.can_edit):
-                            set_action_status(db, actor, action.action_id, "done", expected_version=action.version)
-                            flash(f"{action.action_id} is done.")
-                        if cols[2].button("Drop", key=f"drop_{action.action_id}", disabled=not actor.can_edit):
-                            set_action_status(db, actor, action.action_id, "dropped",
-                                              expected_version=action.version)
-                            flash(f"{action.action_id} is dropped.")
-                    elif cols[1].button("Reopen", key=f"reopen_{action.action_id}", disabled=not actor.can_edit):
-                        set_action_status(db, actor, action.action_id, "open", expected_version=action.version)
-                        flash(f"{action.action_id} is open again.")
-                    if action.is_open and not action.item_id and cols[3].button(
-                            "To backlog", key=f"promote_{action.action_id}", icon=":material/playlist_add:",
-                            disabled=not (actor.can_edit and backlog_ready),
-                            help="Create a backlog item from this action, linked both ways"):
-                        item_id = promote_action(db, actor, action.action_id, expected_version=action.version,
-                                                 department_id=target_department)
-                        flash(f"{action.action_id} is now the backlog item {item_id} (source: check-in "
-                             f"{checkin.checkin_id}).")
-                except EsmError as err:
-                    show_error(err)
+                key, version = action.action_id, action.version
+                if action.is_open:
+                    cols[1].button("Done", key=f"done_{key}", disabled=not actor.can_edit, on_click=mark,
+                                   args=(key, version, "done", f"{key} is done."))
+                    cols[2].button("Drop", key=f"drop_{key}", disabled=not actor.can_edit, on_click=mark,
+                                   args=(key, version, "dropped", f"{key} is dropped."))
+                else:
+                    cols[1].button("Reopen", key=f"reopen_{key}", disabled=not actor.can_edit, on_click=mark,
+                                   args=(key, version, "open", f"{key} is open again."))
+                if action.is_open and not action.item_id:
+                    cols[3].button("To backlog", key=f"promote_{key}", icon=":material/playlist_add:",
+                                   disabled=not (actor.can_edit and backlog_ready),
+                                   help="Create a backlog item from this action, linked both ways",
+                                   on_click=to_backlog, args=(key, version, target_department))
             with st.form("add_action_form", clear_on_submit=True):
                 cols = st.columns([4, 2, 1.2, 1])
                 new_text = cols[0].text_input("Add an action", key="add_action_text", placeholder="What will be done")
                 new_owner = cols[1].text_input("Owner", key="add_action_owner")
-                new_due = cols[2].date_input("Due", value=None, format="YYYY-MM-DD", key="add_action_due")
+                new_due = forms.date_field(cols[2], "Due", "add_action_due", value=None)
                 if cols[3].form_submit_button("Add", key="add_action", disabled=not actor.can_edit):
                     try:
                         new_id = add_action(db, actor, checkin.checkin_id, ActionInput(new_text, new_owner, new_due))
                         flash(f"Added {new_id} to {checkin.checkin_id}.")
                     except EsmError as err:
                         show_error(err)
-            with st.expander("Edit this check-in", icon=":material/edit:"), \
-                    st.form(f"edit_checkin_{checkin.checkin_id}_{checkin.version}"):
+            text_fields = (("notes", "Notes"), ("decisions", "Decisions"), ("wins", "Wins and lessons to celebrate"),
+                           ("blockers", "Blockers"))
+            seen = forms.load_record("checkin", checkin.checkin_id, checkin.version, {
+                "edit_held_on": checkin.held_on, "edit_kind": checkin.kind, "edit_next_on": checkin.next_on,
+                "edit_facilitator": checkin.facilitator, "edit_attendees": checkin.attendees,
+                **{f"edit_{name}": getattr(checkin, name) for name, _ in text_fields}})
+            with st.expander("Edit this check-in", icon=":material/edit:",
+                             expanded=forms.in_conflict("checkin")), st.form("edit_checkin"):
                 cols = st.columns(3)
-                held = cols[0].date_input("Held on", value=checkin.held_on, format="YYYY-MM-DD", key="edit_held_on")
-                kind = cols[1].selectbox("Kind", KINDS, index=KINDS.index(checkin.kind), format_func=KIND_LABELS.get,
-                                         key="edit_kind")
-                next_on = cols[2].date_input("Next check-in", value=checkin.next_on, format="YYYY-MM-DD",
-                                             key="edit_next_on")
+                held = forms.date_field(cols[0], "Held on", "edit_held_on")
+                kind = cols[1].selectbox("Kind", KINDS, format_func=KIND_LABELS.get, key="edit_kind")
+                next_on = forms.date_field(cols[2], "Next check-in", "edit_next_on")
                 cols = st.columns(2)
-                facilitator = cols[0].text_input("Facilitator", checkin.facilitator, key="edit_facilitator")
-                attendees = cols[1].text_input("Attendees", checkin.attendees, key="edit_attendees")
-                texts = {name: st.text_area(title, getattr(checkin, name), key=f"edit_{name}", height=90)
-                         for name, title in (("notes", "Notes"), ("decisions", "Decisions"),
-                                             ("wins", "Wins and lessons to celebrate"), ("blockers", "Blockers"))}
+                facilitator = cols[0].text_input("Facilitator", key="edit_facilitator")
+                attendees = cols[1].text_input("Attendees", key="edit_attendees")
+                texts = {name: st.text_area(title, key=f"edit_{name}", height=90) for name, title in text_fields}
                 if st.form_submit_button("Save the check-in", key="edit_checkin_save", disabled=not actor.can_edit):
-                    try:
-                        update_checkin(db, actor, checkin.checkin_id,
-                                       CheckinInput(held, checkin.department_id, kind, facilitator, attendees,
-                                                    next_on=next_on, **texts),
-                                       expected_version=checkin.version)
-                        flash(f"Saved {checkin.checkin_id}.")
-                    except EsmError as err:
-                        show_error(err)
+                    forms.save("checkin", lambda: update_checkin(
+                        db, actor, checkin.checkin_id,
+                        CheckinInput(held, checkin.department_id, kind, facilitator, attendees, next_on=next_on,
+                                     **texts), expected_version=seen), f"Saved {checkin.checkin_id}.")
+            forms.offer_reload("checkin")
 
 with cadence_tab:
     days = st.number_input("A department has gone quiet after this many days without a check-in", min_value=1,

@@ -7,7 +7,7 @@ from esm_maturity import clock
 from esm_maturity import workbook
 from esm_maturity.departments import list_departments
 from esm_maturity.models import EsmError, Quarter
-from esm_maturity.ui.context import MISSING, esc, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, esc, esc_label, page_setup, show_error, show_flash
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -20,9 +20,10 @@ show_flash()
 export_tab, import_tab, forms_tab = st.tabs(["Export", "Import", "Self-assessment forms"])
 
 with export_tab:
-    st.write("The workbook holds every sheet this app stores (departments, the maturity model, assessments, "
-             "scores, the backlog, check-ins and actions), one row per record, with filters and dropdowns. "
-             "Edit it in Excel and import it again: rows are matched by their keys.")
+    st.write("The workbook holds everything this app stores (departments, the maturity model, assessments, "
+             "scores, the backlog and its status history, check-ins and actions), one row per record, with "
+             "filters and dropdowns: a full backup. Edit it in Excel and import it again: rows are matched by "
+             "their keys.")
     left, right = st.columns(2)
     if left.button("Prepare the export", key="data_export_prepare", icon=":material/table_view:"):
         with st.spinner("Writing the workbook..."):
@@ -107,7 +108,7 @@ with forms_tab:
         try:
             quarter = Quarter.parse(quarter_text)
             if chosen:
-                st.download_button(f"Download the form for {names[chosen]}",
+                st.download_button(f"Download the form for {esc_label(names[chosen])}",
                                    workbook.forms.form_bytes(db, quarter, chosen),
                                    workbook.forms.form_filename(quarter, chosen), XLSX, key="data_form_download",
                                    icon=":material/download:")

@@ -5,7 +5,8 @@ import streamlit as st
 from esm_maturity import audit, maturity
 from esm_maturity.departments import add_department, departments_frame, get_department, update_department
 from esm_maturity.models import LEVELS, EsmError
-from esm_maturity.ui.context import MISSING, esc, flash, page_setup, show_error, show_flash
+from esm_maturity.ui import forms
+from esm_maturity.ui.context import MISSING, esc, esc_label, flash, page_setup, show_error, show_flash
 
 db, actor = page_setup()
 st.title("Settings")
@@ -32,8 +33,8 @@ with departments_tab:
     add_col, edit_col = st.columns(2, gap="large")
     with add_col, st.form("add_department", clear_on_submit=False):
         st.subheader("Add a department")
-        new_id = st.text_input("Key", key="dept_new_id", max_chars=16,
-                               help="Short and stable, no spaces: e.g. HR, FIN, IT-OPS")
+        new_id = st.text_input("Key", key="dept_new_id",  # no max_chars: a longer key gets a message, not a cut
+                               help="Up to 16 letters, digits, '-' or '_', no spaces: e.g. HR, FIN, IT-OPS")
         new_name = st.text_input("Name", key="dept_new_name")
         new_sponsor = st.text_input("Executive sponsor", key="dept_new_sponsor")
         new_champion = st.text_input("ESM champion", key="dept_new_champion")
@@ -54,20 +55,21 @@ with departments_tab:
             chosen = st.selectbox("Department", list(labels), format_func=lambda k: f"{labels[k]} ({k})",
                                   key="dept_edit_id")
             dept = get_department(db, chosen)
-            with st.form(f"edit_department_{chosen}_{dept.version}"):
-                name = st.text_input("Name", dept.name, key="dept_edit_name")
-                sponsor = st.text_input("Executive sponsor", dept.sponsor, key="dept_edit_sponsor")
-                champion = st.text_input("ESM champion", dept.champion, key="dept_edit_champion")
+            seen = forms.load_record("department", chosen, dept.version, {
+                "dept_edit_name": dept.name, "dept_edit_sponsor": dept.sponsor,
+                "dept_edit_champion": dept.champion, "dept_edit_active": dept.active})
+            with st.form("edit_department"):
+                name = st.text_input("Name", key="dept_edit_name")
+                sponsor = st.text_input("Executive sponsor", key="dept_edit_sponsor")
+                champion = st.text_input("ESM champion", key="dept_edit_champion")
                 active = st.checkbox("Active (inactive departments leave new assessments; history stays)",
-                                     dept.active, key="dept_edit_active")
+                                     key="dept_edit_active")
                 if st.form_submit_button("Save changes", key="dept_save", disabled=not actor.is_admin):
-                    try:
-                        update_department(db, actor, chosen, name=name, sponsor=sponsor, champion=champion,
-                                          active=active, expected_version=dept.version)
-                        flash(f"Saved {name}.")
-                    except EsmError as err:
-                        show_error(err)
-            with st.expander(f"History of {dept.name}", icon=":material/history:"):
+                    forms.save("department", lambda: update_department(
+                        db, actor, chosen, name=name, sponsor=sponsor, champion=champion, active=active,
+                        expected_version=seen), f"Saved {name}.")
+            forms.offer_reload("department")
+            with st.expander(f"History of {esc_label(dept.name)}", icon=":material/history:"):
                 log = audit.history(db, department_id=chosen, limit=100)
                 if log.empty:
                     st.caption("No recorded changes yet.")
@@ -79,23 +81,20 @@ with model_tab:
     st.caption(f"Model version {maturity.model_version(db) or '?'}. Levels are whole numbers 1-5; "
                "N/A and 'not assessed' are not levels.")
     with st.expander("Level names", icon=":material/stairs:"):
-        levels = maturity.levels_frame(db)
+        levels = list(maturity.levels_frame(db).itertuples())
+        # What the person saw when the form was drawn: each level's name, meaning and version.
+        seen = forms.load_record("levels", "levels", {r.level: (r.name, r.meaning, r.version) for r in levels}, {
+            **{f"level_name_{r.level}": r.name for r in levels},
+            **{f"level_meaning_{r.level}": r.meaning for r in levels}})
         with st.form("levels_form"):
             edits = {}
-            for row in levels.itertuples():
+            for row in levels:
                 c1, c2 = st.columns([1, 3])
-                edits[row.level] = (c1.text_input(f"Level {row.level} name", row.name, key=f"level_name_{row.level}"),
-                                    c2.text_input(f"Level {row.level} meaning", row.meaning,
-                                                  key=f"level_meaning_{row.level}"))
+                edits[row.level] = (c1.text_input(f"Level {row.level} name", key=f"level_name_{row.level}"),
+                                    c2.text_input(f"Level {row.level} meaning", key=f"level_meaning_{row.level}"))
             if st.form_submit_button("Save level names", key="levels_save", disabled=not actor.is_admin):
-                try:
-                    for level, (name, meaning) in edits.items():
-                        current = levels.loc[levels["level"] == level].iloc[0]
-                        if (name, meaning) != (current["name"], current["meaning"]):
-                            maturity.rename_level(db, actor, level, name, meaning)
-                    flash("Level names saved.")
-                except EsmError as err:
-                    show_error(err)
+                forms.save("levels", lambda: maturity.rename_levels(db, actor, edits, seen), "Level names saved.")
+        forms.offer_reload("levels")
 
     dims = maturity.dimensions(db, include_retired=True)
     st.subheader("Dimensions")
@@ -106,23 +105,25 @@ with model_tab:
                               format_func=lambda k: by_id[k].name + ("" if by_id[k].active else " (retired)"))
     if chosen_dim:
         dim = by_id[chosen_dim]
-        with st.form(f"edit_dimension_{chosen_dim}_{dim.version}"):
-            name = st.text_input("Name", dim.name, key="dim_name")
-            description = st.text_input("Description", dim.description, key="dim_description")
-            rubric = {lvl: st.text_area(f"Level {lvl} looks like", dim.rubric.get(lvl, ""), key=f"dim_rubric_{lvl}",
-                                        height=70) for lvl in LEVELS}
+        seen_dim = forms.load_record("dimension", chosen_dim, dim.version, {
+            "dim_name": dim.name, "dim_description": dim.description,
+            **{f"dim_rubric_{lvl}": dim.rubric.get(lvl, "") for lvl in LEVELS}})
+        with st.form("edit_dimension"):
+            name = st.text_input("Name", key="dim_name")
+            description = st.text_input("Description", key="dim_description")
+            rubric = {lvl: st.text_area(f"Level {lvl} looks like", key=f"dim_rubric_{lvl}", height=70)
+                      for lvl in LEVELS}
             if st.form_submit_button("Save dimension", key="dim_save", disabled=not actor.is_admin):
-                try:
-                    maturity.update_dimension(db, actor, chosen_dim, name=name, description=description,
-                                              rubric=rubric, expected_version=dim.version)
-                    flash(f"Saved {name}.")
-                except EsmError as err:
-                    show_error(err)
+                forms.save("dimension", lambda: maturity.update_dimension(
+                    db, actor, chosen_dim, name=name, description=description, rubric=rubric,
+                    expected_version=seen_dim), f"Saved {name}.")
+        forms.offer_reload("dimension")
         label = "Retire this dimension" if dim.active else "Restore this dimension"
         if st.button(label, key="dim_toggle", disabled=not actor.is_admin,
                      help="A retired dimension keeps its history but leaves new assessments."):
             try:
-                maturity.set_dimension_active(db, actor, chosen_dim, not dim.active)
+                maturity.set_dimension_active(db, actor, chosen_dim, not dim.active, expected_version=seen_dim)
+                forms.forget("dimension")  # its version moved on: the form loads it again
                 flash(f"{dim.name} is {'retired' if dim.active else 'active again'}.")
             except EsmError as err:
                 show_error(err)

@@ -8,7 +8,7 @@ from esm_maturity import charts, flow, trends
 from esm_maturity.models import EsmError, Quarter, quarter_range
 from esm_maturity.ui import trend_view as view
 from esm_maturity.ui.chart_export import show_chart
-from esm_maturity.ui.context import esc, page_setup, show_error
+from esm_maturity.ui.context import esc, esc_label, page_setup, show_error
 
 db, actor = page_setup()
 st.title("Maturity trends")
@@ -89,7 +89,7 @@ try:
                    "target and evidence.")
 
     if department:
-        st.subheader(f"{esc(label(department))}: trend")
+        st.subheader(f"{esc_label(label(department))}: trend", anchor=False)
         trend = trends.department_trend(db, department, f)
         now = trend[trend["quarter"] == str(quarter)]
         before = trend[trend["quarter"] == str(quarter.previous())]
@@ -115,7 +115,8 @@ try:
         else:
             st.info(f"{esc(label(department))} has no submitted assessment between {f.first} and {f.last}.")
         if not meeting and not hidden:
-            st.page_link("pages/assessment.py", label=f"Edit the self-assessment: {esc(label(department))}, {quarter}",
+            st.page_link("pages/assessment.py",
+                         label=f"Edit the self-assessment: {esc_label(label(department))}, {quarter}",
                          icon=":material/edit:", query_params={"department": department, "quarter": str(quarter)})
 
     st.subheader(f"Gap to target, {quarter}")

@@ -31,8 +31,9 @@ def _file_stem(name: str) -> str:
 def show_chart(chart: alt.TopLevelMixin, key: str, name: str, *, downloads: bool = True, **kwargs):
     """st.altair_chart(chart, key=key, ...) followed by "PNG" and "SVG" download buttons.
 
-    `name` makes the file name (our own chart titles, never user text). Returns what
-    st.altair_chart returns (the selection state when on_select is given).
+    `name` is the chart's accessible name (plain text, never Markdown) and makes the file name (only
+    a-z, 0-9 and '-' kept), so it may quote user text. Returns what st.altair_chart returns (the
+    selection state when on_select is given).
     """
     chart = chart.properties(usermeta={"key": key})  # lets tests and tools tell the charts apart
     result = st.altair_chart(chart, key=key, width="stretch", alt=name, **kwargs)

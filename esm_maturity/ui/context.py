@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from .. import config
 from ..db import Database
 from ..departments import Department, list_departments
-from ..maturity import load_default_model, model_loaded
 from ..models import Actor, EsmError
+from ..storage import open_database
 from .router import ensure_routed
+from .text import esc, esc_label  # noqa: F401  (pages import them from here too)
 
 
 @st.cache_resource(show_spinner=False)
 def _open_database(path: str) -> Database:
-    db = Database(path)
-    if not model_loaded(db):
-        load_default_model(db, config.local_actor())
-    return db
+    return open_database(path)
 
 
 def database() -> Database:
@@ -45,18 +41,6 @@ def page_setup() -> tuple[Database, Actor]:
 # What a table shows in an empty cell (Streamlit's default is the word "None").
 MISSING = "–"
 
-_MARKDOWN_SPECIALS = set("\\`*_{}[]<>#|~$:!=")
-_LIST_START = re.compile(r"^(\s*)([-+]|\d+)([.)]?)", re.MULTILINE)
-
-
-def esc(text: object) -> str:
-    """User text made safe to put inside Markdown: no emphasis, links, images, HTML, headings,
-    lists, tables, maths or emoji codes; every special character escaped."""
-    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
-    return _LIST_START.sub(
-        lambda m: m.group(1) + ("\\" + m.group(2) + m.group(3) if m.group(2) in "-+"
-                                else m.group(2) + ("\\" + m.group(3) if m.group(3) else "")), escaped)
-
 
 def flash(message: str) -> None:
     """Remember a success message for the next run, and rerun (so the page shows fresh data)."""
@@ -69,6 +53,9 @@ def show_flash() -> None:
     message = st.session_state.pop("flash", None)
     if message:
         st.success(esc(message), icon=":material/check_circle:")
+    error = st.session_state.pop("flash_error", None)
+    if error is not None:
+        show_error(error)
 
 
 def departments_or_stop(db: Database) -> list[Department]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -10,6 +11,11 @@ from streamlit.runtime.pages_manager import PagesManager
 from .registry import PAGES
 
 _state = threading.local()  # each session's script runs on its own thread
+
+# The tab icon is a file shipped here, sent inline as a data: URL. A ":material/...:" page icon
+# would make every browser fetch the icon from Google's font servers (the Material icons inside
+# the pages come from Streamlit's own bundled font, served by this app).
+FAVICON = Path(__file__).with_name("favicon.svg")
 
 
 def routed() -> bool:
@@ -21,7 +27,7 @@ def run_app() -> None:
     """Page config, the page list from the registry, and run the chosen page."""
     # With a pages/ folder beside app.py Streamlit starts in its old file-based mode; leave it.
     PagesManager.uses_pages_directory = False
-    st.set_page_config(page_title="ESM maturity", page_icon=":material/insights:", layout="wide")
+    st.set_page_config(page_title="ESM maturity", page_icon=str(FAVICON), layout="wide")
     navigation = st.navigation(
         [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path or None, default=not p.url_path)
          for p in PAGES])

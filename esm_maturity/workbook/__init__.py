@@ -1,6 +1,7 @@
 """Excel workbooks: whole-data export and import, the template, offline self-assessment forms.
 
-The contract is ../shared/WORKBOOK.md (mirrored in contract.py). Files are checked
+The contract is ../shared/WORKBOOK.md, mirrored and extended in contract.py (the workbook is a
+full backup: every field a person sees, the status history too). Files are checked
 before parsing (safety.py), read with python-calamine (reader.py), validated against the
 domain's rules and applied all or nothing (importer.py, rules*.py), and written with
 xlsxwriter in constant-memory mode (writer.py).
@@ -17,14 +18,16 @@ from . import contract, forms
 from .importer import ImportFailed, ImportReport, apply_import, import_file, preview_import
 from .reader import Issue, ParsedWorkbook, open_workbook, read_workbook
 from .safety import MAX_UPLOAD_BYTES, UnsafeWorkbook
-from .store import enabled_sheets, export_rows, model_version
+from .store import enabled_sheets, export_rows, model_about, model_version
 from .writer import write_workbook
 
 
 def export_to(db: Database, target: str | Path | BinaryIO) -> dict[str, int]:
-    """Write the whole database as the contract workbook; returns rows per sheet."""
+    """Write the whole database as the contract workbook (a full backup: contract.MACHINE_MANAGED says what it
+    leaves out); returns rows per sheet."""
     sheets = enabled_sheets(db.rows)
-    return write_workbook(target, ((s, export_rows(db.rows, s)) for s in sheets), model_version(db.rows))
+    return write_workbook(target, ((s, export_rows(db.rows, s)) for s in sheets), model_version(db.rows),
+                          model_about(db.rows))
 
 
 def export_bytes(db: Database) -> bytes:

@@ -3,23 +3,32 @@
 Reader, writer, template, importer and tests all use these constants, so a column
 is named in exactly one place. Each sheet is a small spec: its columns (with how a
 cell is parsed), its key, and the table it fills.
+
+The workbook is a full backup: every field a person can see or type is a column here
+(beyond WORKBOOK.md: Backlog raised_by, source and source_ref, Check-ins blockers, Actions
+closed_on, Levels meaning, the Status history sheet, and the model's id, name and version
+in About). What it leaves out is machine-managed: MACHINE_MANAGED says which, and why.
+A text column's max_len is the field's limit (esm_maturity.limits): one definition.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..limits import LIMITS
+
 FORMAT = "esm-maturity-workbook"
 FORMAT_VERSION = "1"
 
 # Column kinds: how a cell is parsed (reader.parse_cell) and written (writer).
-TEXT, KEY, INT, BOOL, DATE, LEVEL, SCORE, QUARTER, CHOICE = (
-    "text", "key", "int", "bool", "date", "level", "score", "quarter", "choice")
+TEXT, KEY, INT, BOOL, DATE, DATETIME, LEVEL, SCORE, QUARTER, CHOICE = (
+    "text", "key", "int", "bool", "date", "datetime", "level", "score", "quarter", "choice")
 
 ASSESSMENT_STATUSES = ("draft", "submitted")
 BACKLOG_STATUSES = ("idea", "accepted", "planned", "in progress", "on hold", "measuring", "closed", "rejected",
                     "withdrawn")
 EFFORTS = ("S", "M", "L", "XL")
+SOURCES = ("assessment", "check-in", "staff idea", "customer feedback", "incident", "audit")
 CHECKIN_KINDS = ("department", "sponsor review", "steering")
 ACTION_STATUSES = ("open", "done", "dropped")
 SCORE_CHOICES = ("1", "2", "3", "4", "5", "N/A")
@@ -33,8 +42,9 @@ class Column:
     kind: str = TEXT
     width: int = 14
     choices: tuple[str, ...] = ()
-    max_len: int = 10_000
+    max_len: int = 10_000    # text: the field's limit (see T); keys: a bound on their length
     default: object = None   # value for a new record when the column is absent or blank
+    limit_of: tuple[str, str] | None = None   # (entity, field) in limits.LIMITS, for text columns
 
 
 @dataclass(frozen=True)
@@ -58,62 +68,77 @@ def C(name: str, required: bool = False, kind: str = TEXT, width: int = 14, **kw
     return Column(name, required, kind, width, **kw)
 
 
+def T(name: str, entity: str, required: bool = False, width: int = 14, field: str | None = None) -> Column:
+    """A text column: kept exactly as typed, at most LIMITS[entity][field] characters."""
+    field = field or name
+    return Column(name, required, TEXT, width, max_len=LIMITS[entity][field], limit_of=(entity, field))
+
+
 ABOUT = "About"
 ABOUT_COLUMNS = ("key", "value")
 
 DEPARTMENTS = Sheet("Departments", (
-    C("department_id", True, KEY, 14), C("name", True, TEXT, 28, max_len=120), C("sponsor", width=22, max_len=120),
-    C("champion", width=22, max_len=120), C("active", kind=BOOL, width=9, default=True),
+    C("department_id", True, KEY, 14), T("name", "department", True, 28), T("sponsor", "department", width=22),
+    T("champion", "department", width=22), C("active", kind=BOOL, width=9, default=True),
 ), ("department_id",), "departments")
 
 DIMENSIONS = Sheet("Dimensions", (
-    C("dimension_id", True, KEY, 24), C("name", True, TEXT, 30, max_len=200),
-    C("description", width=60, max_len=500), C("position", kind=INT, width=9), C("active", kind=BOOL, width=9,
-                                                                                   default=True),
+    C("dimension_id", True, KEY, 24), T("name", "dimension", True, 30), T("description", "dimension", width=60),
+    C("position", kind=INT, width=9), C("active", kind=BOOL, width=9, default=True),
 ), ("dimension_id",), "dimensions")
 
+# name and meaning belong to the level (shared by every dimension); description to the rubric line.
 LEVELS = Sheet("Levels", (
     C("dimension_id", True, KEY, 24), C("level", True, LEVEL, 8, choices=LEVEL_CHOICES),
-    C("name", width=16, max_len=60), C("description", True, TEXT, 90, max_len=1000),
+    T("name", "level", width=16), T("description", "rubric", True, 90), T("meaning", "level", width=40),
 ), ("dimension_id", "level"), "rubric")
 
 ASSESSMENTS = Sheet("Assessments", (
     C("quarter", True, QUARTER, 10), C("department_id", True, KEY, 14),
-    C("status", True, CHOICE, 11, choices=ASSESSMENT_STATUSES), C("submitted_by", width=22, max_len=120),
+    C("status", True, CHOICE, 11, choices=ASSESSMENT_STATUSES), T("submitted_by", "assessment", width=22),
     C("submitted_on", kind=DATE, width=13),
 ), ("quarter", "department_id"), "assessments")
 
 SCORES = Sheet("Scores", (
     C("quarter", True, QUARTER, 10), C("department_id", True, KEY, 14), C("dimension_id", True, KEY, 24),
     C("score", kind=SCORE, width=8, choices=SCORE_CHOICES), C("target", kind=LEVEL, width=8, choices=LEVEL_CHOICES),
-    C("evidence", width=60, max_len=4000), C("assessed_by", width=22, max_len=120),
-    C("assessed_on", kind=DATE, width=13),
+    T("evidence", "score", width=60), T("assessed_by", "score", width=22), C("assessed_on", kind=DATE, width=13),
 ), ("quarter", "department_id", "dimension_id"), "scores")
 
 BACKLOG = Sheet("Backlog", (
-    C("item_id", False, KEY, 11), C("title", True, TEXT, 40, max_len=200), C("description", width=50),
+    C("item_id", False, KEY, 11), T("title", "backlog_item", True, 40), T("description", "backlog_item", width=50),
     C("department_id", True, KEY, 14), C("dimension_id", kind=KEY, width=22),
-    C("status", True, CHOICE, 13, choices=BACKLOG_STATUSES), C("status_reason", width=30, max_len=1000),
-    C("owner", width=20, max_len=120), C("value", kind=LEVEL, width=7, choices=LEVEL_CHOICES),
+    C("status", True, CHOICE, 13, choices=BACKLOG_STATUSES), T("status_reason", "backlog_item", width=30),
+    T("owner", "backlog_item", width=20), C("value", kind=LEVEL, width=7, choices=LEVEL_CHOICES),
     C("effort", kind=CHOICE, width=7, choices=EFFORTS), C("raised_on", kind=DATE, width=12),
-    C("due_on", kind=DATE, width=12), C("closed_on", kind=DATE, width=12), C("outcome", width=40),
-    C("lessons", width=40),
+    C("due_on", kind=DATE, width=12), C("closed_on", kind=DATE, width=12), T("outcome", "backlog_item", width=40),
+    T("lessons", "backlog_item", width=40), T("raised_by", "backlog_item", width=20),
+    C("source", kind=CHOICE, width=16, choices=SOURCES),
+    C("source_ref", kind=KEY, width=22, max_len=LIMITS["backlog_item"]["source_ref"]),
 ), ("item_id",), "backlog_items", auto_key="item_id")
+
+# Every status an item entered, oldest first: the flow and cycle-time charts read it.
+STATUS_HISTORY = Sheet("Status history", (
+    C("item_id", True, KEY, 11), C("status", True, CHOICE, 13, choices=BACKLOG_STATUSES),
+    C("changed_at", True, DATETIME, 27), T("actor", "status_change", width=22),
+), ("item_id", "changed_at", "status"), "backlog_status_history")
 
 CHECKINS = Sheet("Check-ins", (
     C("checkin_id", False, KEY, 12), C("held_on", True, DATE, 12), C("department_id", kind=KEY, width=14),
-    C("kind", kind=CHOICE, width=15, choices=CHECKIN_KINDS), C("facilitator", width=20, max_len=120),
-    C("attendees", width=30, max_len=2000), C("notes", width=50), C("decisions", width=40), C("wins", width=40),
-    C("next_on", kind=DATE, width=12),
+    C("kind", kind=CHOICE, width=15, choices=CHECKIN_KINDS), T("facilitator", "checkin", width=20),
+    T("attendees", "checkin", width=30), T("notes", "checkin", width=50), T("decisions", "checkin", width=40),
+    T("wins", "checkin", width=40), C("next_on", kind=DATE, width=12), T("blockers", "checkin", width=40),
 ), ("checkin_id",), "checkins", auto_key="checkin_id")
 
 ACTIONS = Sheet("Actions", (
-    C("action_id", False, KEY, 12), C("checkin_id", True, KEY, 12), C("text", True, TEXT, 50, max_len=1000),
-    C("owner", width=20, max_len=120), C("due_on", kind=DATE, width=12),
+    C("action_id", False, KEY, 12), C("checkin_id", True, KEY, 12), T("text", "action", True, 50),
+    T("owner", "action", width=20), C("due_on", kind=DATE, width=12),
     C("status", True, CHOICE, 10, choices=ACTION_STATUSES), C("item_id", kind=KEY, width=11),
+    C("closed_on", kind=DATE, width=12),
 ), ("action_id",), "actions", auto_key="action_id")
 
-SHEETS: tuple[Sheet, ...] = (DEPARTMENTS, DIMENSIONS, LEVELS, ASSESSMENTS, SCORES, BACKLOG, CHECKINS, ACTIONS)
+SHEETS: tuple[Sheet, ...] = (DEPARTMENTS, DIMENSIONS, LEVELS, ASSESSMENTS, SCORES, BACKLOG, STATUS_HISTORY, CHECKINS,
+                             ACTIONS)
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 
 
@@ -122,6 +147,20 @@ def normalise_name(text: object) -> str:
     return " ".join(str(text).split()).casefold()
 
 
+# The model's identity, carried in About and imported with the Levels sheet (table model_info).
+ABOUT_MODEL = {"model_id": "id", "model_name": "name", "model_version": "version"}
+
+# Stored but not in the workbook: written by the app itself, never typed, so a restore makes them anew.
+MACHINE_MANAGED = {
+    "version": "every record's optimistic-lock counter; an import bumps it on the records it changes",
+    "created_at, updated_at": "when a record was written to this database (the import's own time)",
+    "assessments.updated_at": "when the assessment was last saved",
+    "audit_log": "this database's own trail; an import adds its rows (one per changed record, one per sheet "
+                 "of created records, one for the file with its SHA-256)",
+    "schema_migrations": "which migrations this database has run",
+    "backlog_seq, checkin_seq, action_seq": "key counters; an import moves them past the keys it brings",
+}
+
 # Offline self-assessment form (forms.py): one sheet per department, fixed layout.
 FORM_FORMAT = "esm-maturity-form"
 FORM_SHEET = "Self-assessment"
@@ -129,6 +168,6 @@ FORM_RUBRIC_SHEET = "Rubric"
 FORM_COLUMNS = (
     C("dimension_id", True, KEY, 22), C("dimension", width=28), C("last quarter", width=12),
     C("score", kind=SCORE, width=9, choices=SCORE_CHOICES), C("target", kind=LEVEL, width=9, choices=LEVEL_CHOICES),
-    C("evidence", width=55, max_len=4000), C("level 1", width=34), C("level 2", width=34), C("level 3", width=34),
+    T("evidence", "score", width=55), C("level 1", width=34), C("level 2", width=34), C("level 3", width=34),
     C("level 4", width=34), C("level 5", width=34),
 )

@@ -50,7 +50,10 @@ class Change:
     dept_index: int | None = None
     admin_only: bool = False
     allocate: Callable[[Tx, int], list[str]] | None = None   # keys for new rows whose key is blank
+    counter: tuple[str, str] | None = None   # (sequence, key prefix): moved past the keys the rows bring
     after_write: Callable[[Tx, "Change"], None] | None = None
+    unique_key: bool = True   # False: the table has no key constraint (changed rows are updated by a join)
+    audit_by_first_key: bool = False   # the audit names created rows by their first key column, once each
     counted: tuple[int, int] | None = None   # (new, changed), kept when the rows are released
 
     @property
@@ -392,6 +395,10 @@ class _QueuedTx:
     def audit(self, *args: Any, **kwargs: Any) -> None:
         self._writer.queue(self._tx.audit, *args, **kwargs)
 
+    def call(self, fn: Callable, *args: Any) -> None:
+        """fn(tx, *args) in the writer thread, for a step that reads what it wrote."""
+        self._writer.queue(fn, self._tx, *args)
+
 
 def _audit_change(tx: Tx, change: Change, parsed: ParsedWorkbook) -> None:
     if change.changed:
@@ -407,6 +414,9 @@ def _write(tx: Tx, change: Change, parsed: ParsedWorkbook | None = None) -> None
     keyed = [row for row in change.new if row[0] is not None] if blank else change.new
     _upsert(tx, change.table, change.columns, change.key_len, keyed, change, updates_needed=False)
     _upsert(tx, change.table, change.columns, change.key_len, [r for _, r in change.changed], change)
+    if change.counter and keyed:
+        sequence, prefix = change.counter
+        _run(tx, _advance_counter, sequence, _highest_key(prefix, keyed))
     if blank:
         keys = change.allocate(tx, len(blank))
         blank = [(key, *row[1:]) for key, row in zip(keys, blank)]
@@ -414,6 +424,30 @@ def _write(tx: Tx, change: Change, parsed: ParsedWorkbook | None = None) -> None
         change.new = keyed + blank
     if change.after_write:
         change.after_write(tx, change)
+
+
+def _run(tx: Tx | _QueuedTx, fn: Callable, *args: Any) -> None:
+    """fn(tx, *args): now, or queued in the writer thread when the main thread only queues statements."""
+    if isinstance(tx, _QueuedTx):
+        tx.call(fn, *args)
+    else:
+        fn(tx, *args)
+
+
+def _highest_key(prefix: str, rows: list[tuple]) -> int:
+    """The highest number among keys like PREFIX-0042 in the rows' first column (0 if none)."""
+    start = len(prefix) + 1
+    numbers = [row[0][start:] for row in rows if row[0].startswith(prefix + "-")]
+    return max((int(n) for n in numbers if n.isdigit()), default=0)
+
+
+def _advance_counter(tx: Tx, sequence: str, highest: int) -> None:
+    """Move a key counter past the highest key an import brought, so the app's next key is a fresh one."""
+    if highest <= 0:
+        return
+    current = tx.execute(f"SELECT nextval('{sequence}')", [])[0][0]
+    if highest > current:
+        tx.execute(f"SELECT max(nextval('{sequence}')) FROM generate_series(1, $1)", [highest - current])
 
 
 def _upsert(tx: Tx, table: str, columns_: tuple[str, ...], key_len: int, rows_: list[tuple], change: Change,
@@ -432,6 +466,9 @@ def _upsert(tx: Tx, table: str, columns_: tuple[str, ...], key_len: int, rows_: 
     tx.execute(f"CREATE TEMP TABLE {stage} AS SELECT {cols} FROM {change.table} WHERE FALSE")
     try:
         tx.insert_rows(stage, columns, rows_, constants)
+        if not change.unique_key:
+            _update_from(tx, change, stage, columns_, key_len)
+            return
         keys = ", ".join(columns_[:key_len])
         updates = [f"{col} = excluded.{col}" for col in [*columns_[key_len:], *change.extra]]
         if change.versioned:
@@ -440,6 +477,15 @@ def _upsert(tx: Tx, table: str, columns_: tuple[str, ...], key_len: int, rows_: 
         tx.execute(f"INSERT INTO {change.table} ({cols}) SELECT {cols} FROM {stage} ON CONFLICT ({keys}) {action}")
     finally:
         tx.execute(f"DROP TABLE {stage}")
+
+
+def _update_from(tx: Tx, change: Change, stage: str, columns: tuple[str, ...], key_len: int) -> None:
+    """Changed rows of a table without a key constraint (no ON CONFLICT): one UPDATE joined to the stage."""
+    sets = [f"{col} = s.{col}" for col in [*columns[key_len:], *change.extra]]
+    if change.versioned:
+        sets.append(f"version = {change.table}.version + 1")
+    match = " AND ".join(f"{change.table}.{col} = s.{col}" for col in columns[:key_len])
+    tx.execute(f"UPDATE {change.table} SET {', '.join(sets)} FROM {stage} s WHERE {match}")
 
 
 _JSON = json.JSONEncoder(default=str, ensure_ascii=False, sort_keys=True)
@@ -464,7 +510,9 @@ def _audit_created(tx: Tx, change: Change, parsed: ParsedWorkbook) -> None:
     created record would repeat it; records an import changes keep a row each (_audit_rows).
     """
     key_len, dept = change.key_len, change.dept_index
-    if key_len == 1:
+    if change.audit_by_first_key:   # e.g. the items whose status history was added
+        keys = list(dict.fromkeys(row[0] for row in change.new))
+    elif key_len == 1:
         keys = [str(row[0]) for row in change.new]
     elif key_len == 2:
         keys = [f"{a}/{b}" for a, b in map(itemgetter(0, 1), change.new)]
@@ -474,7 +522,7 @@ def _audit_created(tx: Tx, change: Change, parsed: ParsedWorkbook) -> None:
         keys = ["/".join(map(str, row[:key_len])) for row in change.new]
     departments = {row[dept] for row in change.new} if dept is not None else set()
     tx.audit("import", change.entity, parsed.filename, after={
-        "created": len(keys), "sheet": change.sheet, "file": parsed.filename, "sha256": parsed.sha256,
+        "created": len(change.new), "sheet": change.sheet, "file": parsed.filename, "sha256": parsed.sha256,
         "keys": keys}, department_id=departments.pop() if len(departments) == 1 else None)
 
 

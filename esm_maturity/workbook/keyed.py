@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from operator import itemgetter
 from typing import Any
 
 from ..models import ValidationError
 from .importer import Context
 from .reader import ParsedSheet, Row
+
+
+_CLEAN_ITEM_ID = re.compile(r"CI-\d{4,}\Z")   # already what clean_fields makes of a key: nothing to do
+
+
+def check_item_id(value):
+    """A backlog item's key as the app writes it (CI-0042), or ValidationError."""
+    if value.__class__ is str and _CLEAN_ITEM_ID.match(value):
+        return value
+    from ..backlog import clean_fields
+
+    return clean_fields({"item_id": value}, {"item_id"})["item_id"]
 
 
 def label(ps: ParsedSheet, row: Row) -> str:

@@ -2,7 +2,8 @@
 
 The file is checked by safety.check_upload first; values are read with python-calamine
 (fast, no formulas evaluated). Every cell is parsed by its column's kind from the
-contract, so a bad cell becomes an issue on that row, never a guess.
+contract, so a bad cell becomes an issue on that row, never a guess. Text comes back
+exactly as typed; only keys and vocabulary words (choices, dates, numbers) are trimmed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from itertools import islice, repeat
 from typing import Any, NamedTuple
 
+from ..limits import too_long
 from ..models import Quarter, ScoreValue, ValidationError, parse_level
 from . import contract as c
 from .loader import SheetLoader, give_back_memory, paused_gc
@@ -169,21 +171,27 @@ def _as_text(value: Any) -> str:
 
 
 def parse_text(value: Any, col: c.Column) -> str:
-    text = value.strip() if type(value) is str else ("" if _blank(value) else _as_text(value))
-    if len(text) > col.max_len:
-        raise ValueError(f"is too long ({len(text):,} characters; at most {col.max_len:,})")
+    """User text exactly as typed (white space and all); a number or date cell as its text."""
+    text = value if type(value) is str else ("" if _blank(value) else _as_text(value))
+    problem = too_long(text, col.max_len)
+    if problem:
+        raise ValueError(problem)
     return text
 
 
 def parse_key(value: Any, col: c.Column) -> str | None:
     if type(value) is str:
         text = value.strip()
-        return text or None
-    if _blank(value):
+    elif _blank(value):
         return None
-    if isinstance(value, bool) or isinstance(value, (dt.date, dt.timedelta)):
+    elif isinstance(value, bool) or isinstance(value, (dt.date, dt.timedelta)):
         raise ValueError(f"{_as_text(value)} is not a key; type the key as text")
-    return _as_text(value)
+    else:
+        text = _as_text(value)
+    problem = too_long(text, col.max_len)
+    if problem:
+        raise ValueError(problem)
+    return text or None
 
 
 def parse_int(value: Any, col: c.Column) -> int | None:
@@ -232,6 +240,28 @@ def parse_date(value: Any, col: c.Column) -> dt.date | None:
                      "(dates like 01/02/2025 are ambiguous)")
 
 
+def parse_datetime(value: Any, col: c.Column) -> dt.datetime | None:
+    """A moment: a real Excel date-time, or ISO text (export writes text: Excel keeps milliseconds only)."""
+    if value.__class__ is str and value[4:5] == "-" and value[7:8] == "-":   # YYYY-MM-DD...: ISO text
+        try:
+            moment = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value.strip()!r} is not a real date and time; write YYYY-MM-DD HH:MM:SS") from None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return moment
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    if _blank(value):
+        return None
+    if isinstance(value, str) and value.strip() != value:
+        return parse_datetime(value.strip(), col)
+    raise ValueError(f"{_as_text(value)!r} is not a date and time; use a real Excel date or "
+                     "YYYY-MM-DD HH:MM:SS text (UTC)")
+
+
 def _domain(parse):
     def wrapped(value: Any, col: c.Column):
         try:
@@ -261,6 +291,7 @@ def parse_choice(value: Any, col: c.Column) -> str | None:
 
 PARSERS = {
     c.TEXT: parse_text, c.KEY: parse_key, c.INT: parse_int, c.BOOL: parse_bool, c.DATE: parse_date,
+    c.DATETIME: parse_datetime,
     c.LEVEL: _domain(lambda v, f: parse_level(v, f)), c.SCORE: _domain(lambda v, f: ScoreValue.parse(v, f)),
     c.QUARTER: parse_quarter, c.CHOICE: parse_choice,
 }
@@ -306,7 +337,7 @@ def open_workbook(data: bytes, filename: str = "workbook.xlsx", enabled: set[str
 
 # The order the importer reads sheets in (rules.HANDLERS): sheets are checked, so parsed, in this order.
 READ_ORDER = (c.ABOUT, c.FORM_SHEET, c.DEPARTMENTS.name, c.DIMENSIONS.name, c.LEVELS.name, c.ASSESSMENTS.name,
-              c.BACKLOG.name, c.SCORES.name, c.CHECKINS.name, c.ACTIONS.name)
+              c.BACKLOG.name, c.STATUS_HISTORY.name, c.SCORES.name, c.CHECKINS.name, c.ACTIONS.name)
 _READ_RANK = {c.normalise_name(name): rank for rank, name in enumerate(READ_ORDER)}
 
 
@@ -435,21 +466,24 @@ def _read_sheet(loader: SheetLoader, title: str, spec: c.Sheet, info, issues: li
     del rows
     names = [col.name for _, col in positions]
     out.rows = _rows(parsed_columns, names, [j for j, (_, col) in enumerate(positions) if col.required],
+                     {j for j, (_, col) in enumerate(positions) if col.kind == c.TEXT},
                      header_index + 2, count, title, formula_rows, {col.name: i + 1 for i, col in positions}, issues)
     return out
 
 
-def _rows(parsed_columns: list[list], names: list[str], required: list[int], first: int, count: int, title: str,
-          formula_rows: dict[int, list[int]], formula_columns: dict[str, int], issues: list[Issue]) -> list[Row]:
+def _rows(parsed_columns: list[list], names: list[str], required: list[int], text: set[int], first: int, count: int,
+          title: str, formula_rows: dict[int, list[int]], formula_columns: dict[str, int],
+          issues: list[Issue]) -> list[Row]:
     """Rows as tuples, skipping blank ones and those with an error. Most rows need no check at all: only
-    rows with a blank required cell, a cell that failed to parse, or a formula cell take the slow path."""
+    rows with a blank required cell (white space alone is blank), a cell that failed to parse, or a formula
+    cell take the slow path. `text`: the positions of text columns."""
     bad_rows = {i.row for i in issues if i.sheet == title and i.row and i.severity == "error"}
     slow = {r - first for r in (*bad_rows, *formula_rows) if first <= r < first + count}
     if required:
         for j in required:
             column = parsed_columns[j]
-            if None in column or "" in column:   # a quick look first: most columns have no blank
-                slow.update(i for i, v in enumerate(column) if v is None or v == "")
+            if None in column or "" in column or (j in text and any(map(_white, column))):   # most have no blank
+                slow.update(i for i, v in enumerate(column) if _empty(v))
     else:
         slow = set(range(count))
     made = map(Row._make, zip(range(first, first + count), zip(*parsed_columns), repeat(None)))
@@ -469,14 +503,24 @@ def _rows(parsed_columns: list[list], names: list[str], required: list[int], fir
                                     "Excel, let it calculate and save, or type the value"))
             if bad:
                 continue
-        if all(v is None or v == "" for v in values) or excel_row in bad_rows:
+        if all(map(_empty, values)) or excel_row in bad_rows:
             continue
-        missing = [names[j] for j in required if values[j] is None or values[j] == ""]
+        missing = [names[j] for j in required if _empty(values[j])]
         for name in missing:
             issues.append(Issue(title, excel_row, name, "is required"))
         if not missing:
             append(row)
     return rows
+
+
+def _empty(value: Any) -> bool:
+    """A parsed cell that holds nothing: blank, or text of white space only (kept as typed elsewhere)."""
+    return value is None or value == "" or (value.__class__ is str and not value.strip())
+
+
+def _white(value: Any) -> bool:
+    """Text of white space only (only text columns keep it: other kinds read it as blank)."""
+    return value.__class__ is str and value.isspace()
 
 
 _FAILED = object()
@@ -507,18 +551,17 @@ def _parse_column(values, col: c.Column, title: str, header_index: int, issues: 
     dates), so each distinct value is parsed once and the results mapped back.
     """
     parse = PARSERS[col.kind]
-    if col.kind == c.TEXT:
+    if col.kind == c.TEXT:   # kept as typed: text cells within the limit need no work at all
+        limit = col.max_len
+        out = ["" if v is None else v for v in values] if None in values else list(values)   # None: a blank cell
         try:
-            out = list(map(str.strip, values))   # TypeError: a cell that is not text
-            if max(map(len, out), default=0) <= col.max_len:
+            if max(map(len, out), default=0) <= limit:   # TypeError: a cell that is not text
                 return out
         except TypeError:
             pass
-        out = [v.strip() if v.__class__ is str else v for v in values]
-        limit = col.max_len
         for i, v in enumerate(out):
             if v.__class__ is not str or len(v) > limit:
-                out[i] = _parse_one(parse, values[i], col, title, header_index + 2 + i, issues)
+                out[i] = _parse_one(parse, v, col, title, header_index + 2 + i, issues)
         return out
     try:
         distinct = set(values)

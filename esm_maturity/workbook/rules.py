@@ -71,35 +71,33 @@ def levels(ctx: Context, wb: ParsedWorkbook) -> None:
     rubric_count: dict[str, int] = {}
     if ps is not None:
         stored = _stored(ctx, "SELECT dimension_id, level, description FROM rubric", 2)
-        names_stored = {r[0]: r[1] for r in ctx.fetch("SELECT level, name FROM levels", [])}
+        levels_stored = {r[0]: r for r in ctx.fetch("SELECT level, name, meaning FROM levels", [])}
         rubric = Change(ps.title, "rubric", ("dimension_id", "level", "description"), 2, "rubric",
                         admin_only=True)
-        names: dict[int, tuple[str, int]] = {}
+        shared: dict[str, dict[int, tuple[str, int]]] = {"name": {}, "meaning": {}}   # per level, with its row
         for row, (dim, level) in _keyed(ctx, ps, {"dimension_id": check_dimension_id}):
             if dim not in ctx.state["dimensions"]:
                 ctx.error(_label(ps, row), row.excel_row, "dimension_id",
                           f"there is no dimension {dim!r} in the Dimensions sheet or the app")
                 continue
-            name = ps.value(row, "name")
-            if name:
-                if level in names and names[level][0] != name:
-                    ctx.error(_label(ps, row), row.excel_row, "name",
-                              f"level {level} is called {names[level][0]!r} on row {names[level][1]}; level names "
-                              "are shared by every dimension, so use one name")
-                    continue
-                names.setdefault(level, (name, row.excel_row))
+            if not _shared_level_text(ctx, ps, row, level, shared):
+                continue
             rubric.add((dim, level, ps.value(row, "description")), stored.get((dim, level)))
             rubric_count[dim] = rubric_count.get(dim, 0) + 1
-        level_change = Change(f"{ps.title} (level names)", "levels", ("level", "name"), 1, "level",
-                              admin_only=True)
-        for level, (name, _) in sorted(names.items()):
-            old = names_stored.get(level)
-            level_change.add((level, name), None if old is None else (level, old))
-        missing = [lvl for lvl in LEVELS if lvl not in names_stored and lvl not in names]
-        if missing and (names or rubric.new):
+        names = shared["name"]
+        level_change = Change(f"{ps.title} (level names)", "levels", ("level", "name", "meaning"), 1, "level",
+                              versioned=True, admin_only=True)
+        for level in sorted({*names, *shared["meaning"]}):
+            old = levels_stored.get(level)
+            name = names.get(level, (old[1] if old else "",))[0]
+            meaning = shared["meaning"].get(level, (old[2] if old else "",))[0]
+            level_change.add((level, name, meaning), old)
+        missing = [lvl for lvl in LEVELS if lvl not in levels_stored and lvl not in names]
+        if missing and (names or shared["meaning"] or rubric.new):
             ctx.error(ps.title, None, "name", "name every level (" + ", ".join(map(str, missing)) +
                       "): this database has no level names yet")
         ctx.changes += [level_change, rubric]
+        _model_info(ctx, wb)
     for dim, (sheet, excel_row) in ctx.state.get("new_dimensions", {}).items():
         if rubric_count.get(dim, 0) != len(LEVELS):
             ctx.error(sheet, excel_row, "dimension_id", f"the new dimension {dim!r} needs five rows in the Levels "
@@ -107,6 +105,34 @@ def levels(ctx: Context, wb: ParsedWorkbook) -> None:
 
 
 # --- assessments and scores ---------------------------------------------------------------------------------
+
+
+def _shared_level_text(ctx: Context, ps: ParsedSheet, row: Row, level: int, shared: dict) -> bool:
+    """A level's name and meaning are shared by every dimension: each row that gives one must agree."""
+    for column, seen in shared.items():
+        text = ps.value(row, column)
+        if not text or text.isspace():   # blank: says nothing about the level
+            continue
+        if level in seen and seen[level][0] != text:
+            ctx.error(_label(ps, row), row.excel_row, column,
+                      f"level {level}'s {column} is {seen[level][0]!r} on row {seen[level][1]}; level names and "
+                      f"meanings are shared by every dimension, so use one {column}")
+            return False
+        seen.setdefault(level, (text, row.excel_row))
+    return True
+
+
+def _model_info(ctx: Context, wb: ParsedWorkbook) -> None:
+    """The model's id, name and version (About) come with its rubric (the Levels sheet)."""
+    given = {key: wb.about.get(name, "") for name, key in c.ABOUT_MODEL.items()}
+    given = {key: value for key, value in given.items() if value.strip()}
+    if not given:
+        return
+    stored = dict(ctx.fetch("SELECT key, value FROM model_info", []))
+    change = Change(f"{c.ABOUT} (model)", "model_info", ("key", "value"), 1, "model", admin_only=True)
+    for key, value in given.items():
+        change.add((key, value), (key, stored[key]) if key in stored else None)
+    ctx.changes.append(change)
 
 
 def assessments(ctx: Context, wb: ParsedWorkbook) -> None:
@@ -269,8 +295,8 @@ def _check_submissions(ctx: Context, final_scores) -> None:
 # needs only departments and dimensions, and its sheet parses faster than Scores, so it comes first.
 HANDLERS = [departments, dimensions, levels, assessments, backlog, scores, checkins, actions]
 # The order tables are reported and written in, whatever the order they were validated in.
-TABLE_ORDER = ("departments", "dimensions", "levels", "rubric", "assessments", "scores", "backlog_items", "checkins",
-               "actions")
+TABLE_ORDER = ("departments", "dimensions", "model_info", "levels", "rubric", "assessments", "scores", "backlog_items",
+               "backlog_status_history", "checkins", "actions")
 
 
 def combine(parsed: ParsedWorkbook | list[ParsedWorkbook]) -> ParsedWorkbook:

@@ -8,23 +8,26 @@ from . import contract as c
 
 Fetch = Callable[[str, Sequence[Any]], list[tuple]]
 
-# One query per sheet: the contract's columns in the contract's order (plus `na` for Scores).
+# One query per sheet: the contract's columns in the contract's order (plus `na` for Scores). A moment is
+# written as ISO text to the microsecond (an Excel date-time keeps milliseconds only).
 EXPORT_SQL = {
     c.DEPARTMENTS.name: "SELECT department_id, name, sponsor, champion, active FROM departments ORDER BY department_id",
     c.DIMENSIONS.name: "SELECT dimension_id, name, description, position, active FROM dimensions "
                        "ORDER BY position, dimension_id",
-    c.LEVELS.name: "SELECT r.dimension_id, r.level, l.name, r.description FROM rubric r "
+    c.LEVELS.name: "SELECT r.dimension_id, r.level, l.name, r.description, l.meaning FROM rubric r "
                    "LEFT JOIN levels l ON l.level = r.level ORDER BY r.dimension_id, r.level",
     c.ASSESSMENTS.name: "SELECT quarter, department_id, status, submitted_by, submitted_on FROM assessments "
                         "ORDER BY quarter, department_id",
     c.SCORES.name: "SELECT quarter, department_id, dimension_id, score, target, evidence, assessed_by, assessed_on, "
                    "na FROM scores ORDER BY quarter, department_id, dimension_id",
     c.BACKLOG.name: "SELECT item_id, title, description, department_id, dimension_id, status, status_reason, owner, "
-                    "value, effort, raised_on, due_on, closed_on, outcome, lessons FROM backlog_items "
-                    "ORDER BY item_id",
+                    "value, effort, raised_on, due_on, closed_on, outcome, lessons, raised_by, source, source_ref "
+                    "FROM backlog_items ORDER BY item_id",
+    c.STATUS_HISTORY.name: "SELECT item_id, status, CAST(changed_at AS TEXT), actor FROM backlog_status_history "
+                           "ORDER BY item_id, changed_at, status",
     c.CHECKINS.name: "SELECT checkin_id, held_on, department_id, kind, facilitator, attendees, notes, decisions, "
-                     "wins, next_on FROM checkins ORDER BY checkin_id",
-    c.ACTIONS.name: "SELECT action_id, checkin_id, text, owner, due_on, status, item_id FROM actions "
+                     "wins, next_on, blockers FROM checkins ORDER BY checkin_id",
+    c.ACTIONS.name: "SELECT action_id, checkin_id, text, owner, due_on, status, item_id, closed_on FROM actions "
                     "ORDER BY action_id",
 }
 
@@ -50,3 +53,9 @@ def export_rows(fetch: Fetch, sheet: c.Sheet) -> list[tuple]:
 def model_version(fetch: Fetch) -> str:
     rows = fetch("SELECT value FROM model_info WHERE key = 'version'", [])
     return str(rows[0][0]) if rows else ""
+
+
+def model_about(fetch: Fetch) -> list[tuple[str, str]]:
+    """The model's identity for the About sheet (model_id, model_name; model_version is written anyway)."""
+    stored = dict(fetch("SELECT key, value FROM model_info", []))
+    return [(name, str(stored[key])) for name, key in c.ABOUT_MODEL.items() if key in stored and key != "version"]

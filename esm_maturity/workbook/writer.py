@@ -102,12 +102,12 @@ def about_pairs(model_version: str = "", extra: Iterable[tuple[str, str]] = (), 
 
 
 def write_workbook(target: str | Path | BinaryIO, sheets: Iterable[tuple[c.Sheet, Iterable[tuple]]],
-                   model_version: str = "") -> dict[str, int]:
-    """Write About plus each (sheet, rows); returns the row count per sheet."""
+                   model_version: str = "", about: Iterable[tuple[str, str]] = ()) -> dict[str, int]:
+    """Write About (with `about`'s extra pairs) plus each (sheet, rows); returns the row count per sheet."""
     writer = Writer(target)
     counts = {}
     try:
-        writer.about(about_pairs(model_version))
+        writer.about(about_pairs(model_version, about))
         for sheet, rows in sheets:
             counts[sheet.name] = writer.sheet(sheet.name, sheet.columns, rows)
     finally:

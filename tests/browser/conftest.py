@@ -136,3 +136,20 @@ def settle(tab, quiet_ms: int = 500) -> None:
 def copy_db(src: Path, dst: Path) -> Path:
     shutil.copy(src, dst)
     return dst
+
+
+def edit_grid_owner(tab, owner: str) -> None:
+    """The grid draws on a canvas: click the first row's key, move right to Owner, Enter, type, Enter."""
+    grid = tab.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    tab.mouse.click(box["x"] + 40, box["y"] + 35 + 17)
+    tab.wait_for_function("document.activeElement && document.activeElement.closest('[data-testid=\"stDataFrame\"]')")
+    for _ in range(3):  # Key -> Title -> Status -> Owner
+        tab.keyboard.press("ArrowRight")
+    tab.keyboard.press("Enter")
+    editor = tab.locator("#portal textarea.gdg-input")
+    editor.wait_for()
+    editor.fill(owner)
+    tab.keyboard.press("Enter")
+    wait_idle(tab, "row(s) edited, not saved yet")

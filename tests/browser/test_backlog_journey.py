@@ -2,7 +2,7 @@
 
 from esm_maturity.backlog import OPEN_STATUSES
 from esm_maturity.db import Database
-from tests.browser.conftest import copy_db, settle, wait_idle
+from tests.browser.conftest import copy_db, edit_grid_owner, settle, wait_idle
 
 
 def test_edit_a_cell_in_the_grid_and_add_an_item(start_server, page, demo_file, tmp_path):
@@ -16,20 +16,7 @@ def test_edit_a_cell_in_the_grid_and_add_an_item(start_server, page, demo_file, 
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
 
-    # The grid draws on a canvas: click the first row's key, move right to Owner, type, Enter.
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)
-    page.wait_for_function("document.activeElement && document.activeElement.closest('[data-testid=\"stDataFrame\"]')")
-    for _ in range(3):  # Key -> Title -> Status -> Owner
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
-    editor = page.locator("#portal textarea.gdg-input")
-    editor.wait_for()
-    editor.fill("Browser Owner")
-    page.keyboard.press("Enter")
-    wait_idle(page, "row(s) edited, not saved yet")
+    edit_grid_owner(page, "Browser Owner")  # the first row's owner, through the canvas grid
     settle(page)
     page.get_by_role("button", name="Save changes").click()
     wait_idle(page, f"Saved {first}.")

@@ -32,9 +32,10 @@ def test_record_checkin_with_hostile_note_then_promote_the_action(start_server, 
     detail.get_by_text(f"{checkin_id} ·").wait_for()
     detail.get_by_text("Publish the service hours page").wait_for()
     # The hostile note is shown as text: its markup is visible, nothing of it ran or was built.
-    detail.get_by_text(SCRIPT, exact=False).wait_for()
-    detail.get_by_text(IMAGE, exact=False).wait_for()
-    detail.get_by_text("Keep the weekly stand-up <b>bold?</b>").wait_for()
+    shown = detail.locator('[data-testid="stMarkdownContainer"]')   # not the edit form's text areas
+    shown.get_by_text(SCRIPT, exact=False).wait_for()
+    shown.get_by_text(IMAGE, exact=False).wait_for()
+    shown.get_by_text("Keep the weekly stand-up <b>bold?</b>").wait_for()
     assert page.evaluate("window.__xss") is None
     assert page.locator('img[src="x"]').count() == 0
     assert page.locator("script", has_text="__xss").count() == 0

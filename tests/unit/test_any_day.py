@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 
@@ -106,3 +107,19 @@ def test_quarter_of_the_awkward_days(day):
         q = Quarter.current()
         assert q.start <= clock.today() <= q.end
         assert q.previous().end == q.start - dt.timedelta(days=1)
+
+
+def test_nothing_reads_the_date_but_the_clock():
+    """The package and the pages ask clock.py for today and now; nothing else asks the system or SQL."""
+    inline = re.compile(r"date\.today\(|datetime\.now\(|datetime\.utcnow\(|time\.time\(\)|current_date|"
+                        r"current_timestamp|\bnow\(\)|localtimestamp|get_current_time", re.IGNORECASE)
+    offenders = []
+    for path in [*(ROOT / "esm_maturity").rglob("*.py"), *(ROOT / "esm_maturity").rglob("*.sql"),
+                 *(ROOT / "pages").glob("*.py"), ROOT / "app.py"]:
+        if path.name == "clock.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            code = line.split("#")[0] if path.suffix == ".py" else line.split("--")[0]
+            if inline.search(code) and "clock.now()" not in code:
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, offenders

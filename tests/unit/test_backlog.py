@@ -171,8 +171,10 @@ def test_second_save_of_the_same_version_is_a_conflict_and_keeps_the_first(org):
 
 def test_unchanged_save_writes_nothing(org):
     key = add_item(org, EDITOR, title="x", department_id="HR", owner="A")
-    assert update_item(org, EDITOR, key, {"owner": "A", "title": " x "}, 1) == 1
+    assert update_item(org, EDITOR, key, {"owner": "A", "title": "x", "department_id": " HR "}, 1) == 1
     assert get_item(org, key)["version"] == 1
+    # text is kept as typed: spaces around the title are a change (the key above was only trimmed)
+    assert update_item(org, EDITOR, key, {"title": " x "}, 1) == 2 and get_item(org, key)["title"] == " x "
 
 
 def test_unknown_item_is_not_found(org):

@@ -54,3 +54,33 @@ def test_db_path_comes_from_the_environment(tmp_path):
     env = {**os.environ, "ESM_DB_PATH": str(tmp_path / "env.duckdb")}
     assert run_cli("demo", env=env).returncode == 0
     assert (tmp_path / "env.duckdb").exists()
+
+
+def test_every_command_opens_the_database_one_way(tmp_path, demo_path):
+    """A command on an empty file migrates it and loads the default model, as the app does: a workbook
+    with scores imports into a new file from the command line without the app ever having opened it."""
+    from esm_maturity.db import Database
+    from esm_maturity.workbook import export_bytes
+
+    with Database(demo_path) as demo:
+        workbook = tmp_path / "demo.xlsx"
+        workbook.write_bytes(export_bytes(demo))
+    fresh = tmp_path / "new.duckdb"
+    result = run_cli("import", str(workbook), "--db", str(fresh))
+    assert result.returncode == 0, result.stdout + result.stderr
+    with Database(fresh) as db:
+        assert db.scalar("SELECT count(*) FROM levels") == 5
+        assert db.scalar("SELECT count(*) FROM scores WHERE dimension_id = 'value_streams'") > 0
+    empty = tmp_path / "empty.duckdb"
+    assert run_cli("cadence", "--db", str(empty)).returncode == 0
+    with Database(empty) as db:
+        assert db.scalar("SELECT count(*) FROM dimensions") == 10
+
+
+def test_the_app_and_the_commands_share_the_opening_call():
+    """Only storage.open_database opens the app's database; the benchmark's own scratch files aside."""
+    measuring = {"bench.py", "memprobe.py", "benchmarks.py"}
+    openers = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "esm_maturity").rglob("*.py")
+                     if path.name not in {"db.py", "storage.py", *measuring}
+                     and "Database(" in path.read_text(encoding="utf-8"))
+    assert openers == [], f"open the database with storage.open_database: {openers}"

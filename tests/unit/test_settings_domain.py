@@ -60,7 +60,7 @@ def test_edit_dimension_rubric_and_level_names(db):
     with pytest.raises(ValidationError, match="level 2"):
         maturity.update_dimension(db, ADMIN, "safety", name="Safety", description="d", rubric=rubric,
                                   expected_version=dim.version + 1)
-    maturity.rename_level(db, ADMIN, 3, "Defined", "Agreed and practised")
+    maturity.rename_level(db, ADMIN, 3, "Defined", "Agreed and practised", expected_version=1)
     assert maturity.level_names(db)[3] == "Defined"
 
 

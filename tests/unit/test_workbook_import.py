@@ -56,7 +56,8 @@ def test_unchanged_rows_are_not_written_and_a_change_is_audited_with_the_file_ha
     report = apply_import(demo_db, ADMIN, read_upload(demo_db, changed, "hr.xlsx"))
     assert report.counts["Departments"] == {"new": 0, "changed": 1, "unchanged": 9}
     assert report.total_changes == 1
-    assert demo_db.one("SELECT sponsor, version FROM departments WHERE department_id = 'HR'") == ("New Sponsor", 2)
+    # text is kept exactly as typed, trailing spaces and all
+    assert demo_db.one("SELECT sponsor, version FROM departments WHERE department_id = 'HR'") == ("New Sponsor  ", 2)
     assert counts(demo_db)["audit_log"] == before["audit_log"] + 2
     audit = demo_db.rows("SELECT action, entity, entity_key, after_json FROM audit_log ORDER BY audit_id DESC LIMIT 2")
     assert audit[0][:3] == ("import", "workbook", "hr.xlsx")
@@ -70,10 +71,10 @@ def test_created_records_get_one_audit_row_per_sheet_and_changed_records_one_eac
         report = apply_import(empty, ADMIN, read_upload(empty, data, "backup.xlsx"))
         audit = empty.rows("SELECT entity, entity_key, department_id, before_json, after_json FROM audit_log "
                            "WHERE action = 'import' ORDER BY audit_id")
-        assert [a[0] for a in audit] == ["department", "dimension", "level", "rubric", "assessment", "score",
-                                         "backlog_item", "checkin", "action", "workbook"]
-        scores = json.loads(audit[5][4])
-        assert audit[5][1] == "backup.xlsx" and audit[5][3] is None
+        assert [a[0] for a in audit] == ["department", "dimension", "model", "level", "rubric", "assessment", "score",
+                                         "backlog_item", "status_change", "checkin", "action", "workbook"]
+        scores = json.loads(audit[6][4])
+        assert audit[6][1] == "backup.xlsx" and audit[6][3] is None
         assert scores["created"] == report.counts["Scores"]["new"] == empty.scalar("SELECT count(*) FROM scores")
         assert scores["sha256"] == report.sha256 and scores["sheet"] == "Scores"
         q, dept, dim = empty.one("SELECT s.quarter, s.department_id, s.dimension_id FROM scores s JOIN assessments a "
@@ -272,14 +273,14 @@ def test_new_department_and_dimension_from_the_workbook_can_be_referenced(db):
     rubric = [["dimension_id", "level", "name", "description"]] + [
         ["service_design", lvl, None, f"level {lvl} looks like this"] for lvl in range(1, 6)]
     data = corpus.xlsx({"About": corpus.ABOUT_ROWS,
-                        "Departments": [["department_id", "name"], ["OPS ", " Operations "]],
+                        "Departments": [["department_id", "name"], ["OPS ", " Operations "]],   # key trimmed, text not
                         "Dimensions": [["dimension_id", "name"], ["service_design", "Service design"]],
                         "Levels": rubric,
                         "Scores": [["quarter", "department_id", "dimension_id", "score", "target"],
                                    ["2026-Q1", "OPS", "service_design", 2, 3.0]]})
     done = apply_import(db, ADMIN, read_upload(db, data, "new.xlsx"))
     assert done.ok
-    assert db.one("SELECT name, active FROM departments WHERE department_id = 'OPS'") == ("Operations", True)
+    assert db.one("SELECT name, active FROM departments WHERE department_id = 'OPS'") == (" Operations ", True)
     assert db.scalar("SELECT count(*) FROM rubric WHERE dimension_id = 'service_design'") == 5
     assert db.one("SELECT status FROM assessments WHERE quarter = '2026-Q1' AND department_id = 'OPS'") == ("draft",)
     assert db.one("SELECT score, target FROM scores WHERE department_id = 'OPS'") == (2, 3)

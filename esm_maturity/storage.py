@@ -1,0 +1,30 @@
+"""The one way to open the app's database, for the app and every command alike.
+
+`open_database` opens (or creates) the file, applies the migrations, and loads the shipped maturity
+model into a new database, so a command on an empty file behaves as the app does.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import config
+from .db import Database
+from .maturity import load_default_model, model_loaded
+from .models import SYSTEM
+
+
+def open_database(path: str | os.PathLike | None = None) -> Database:
+    """The database at `path` (default: ESM_DB_PATH, then data/esm.duckdb), migrated, with a model."""
+    db = Database(config.db_path(path))
+    try:
+        if not model_loaded(db):
+            load_default_model(db, SYSTEM)
+    except Exception:
+        db.close()
+        raise
+    return db
+
+
+__all__ = ["open_database"]

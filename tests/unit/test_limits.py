@@ -1,0 +1,160 @@
+"""One definition of each text field's limit (esm_maturity.limits): the workbook contract, the domain and the
+forms agree with it, and a field over its limit is refused with the real problem named."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import pytest
+
+from esm_maturity import backlog_fields, checkins_model
+from esm_maturity.assessments import get_assessment, reopen_assessment, save_assessment
+from esm_maturity.backlog import add_item
+from esm_maturity.checkins import ActionInput, CheckinInput, record_checkin
+from esm_maturity.departments import add_department
+from esm_maturity.limits import LIMITS
+from esm_maturity.maturity import add_dimension, rename_level
+from esm_maturity.models import Quarter, ScoreInput, ScoreValue, ValidationError
+from esm_maturity.workbook import contract
+from tests.conftest import ADMIN, EDITOR, ROOT, TODAY
+
+RUBRIC = {level: f"level {level} looks like this" for level in range(1, 6)}
+
+
+def text_columns():
+    for sheet in contract.SHEETS:
+        for col in sheet.columns:
+            if col.kind == contract.TEXT:
+                yield sheet, col
+
+
+def test_every_text_column_of_the_contract_takes_its_limit_from_limits():
+    used = set()
+    for sheet, col in text_columns():
+        assert col.limit_of is not None, f"{sheet.name}.{col.name} has no limit from esm_maturity.limits"
+        entity, field = col.limit_of
+        assert col.max_len == LIMITS[entity][field], f"{sheet.name}.{col.name}"
+        used.add(col.limit_of)
+    assert contract.BACKLOG.column("source_ref").max_len == LIMITS["backlog_item"]["source_ref"]
+    used.add(("backlog_item", "source_ref"))
+    # every limit is some column's: the workbook carries every text field there is
+    assert used == {(entity, field) for entity, fields in LIMITS.items() for field in fields
+                    if (entity, field) != ("assessment", "reopen_reason")}   # the reason goes to the audit trail
+
+
+def test_the_contract_states_the_limits_where_it_and_the_old_domain_disagreed():
+    assert LIMITS["action"]["text"] == 1000 and LIMITS["backlog_item"]["status_reason"] == 1000
+
+
+def test_the_contract_vocabulary_is_the_domain_vocabulary():
+    from esm_maturity import assessments, backlog
+
+    assert contract.BACKLOG_STATUSES == backlog.STATUSES and contract.EFFORTS == backlog.EFFORTS
+    assert contract.SOURCES == backlog.SOURCES and contract.CHECKIN_KINDS == checkins_model.KINDS
+    assert contract.ACTION_STATUSES == checkins_model.ACTION_STATUSES
+    assert contract.ASSESSMENT_STATUSES == (assessments.DRAFT, assessments.SUBMITTED)
+
+
+def test_domain_validation_reads_the_same_limits():
+    assert backlog_fields._TEXT_LIMITS is LIMITS["backlog_item"]
+    assert checkins_model.CHECKIN_LIMITS is LIMITS["checkin"] and checkins_model.ACTION_LIMITS is LIMITS["action"]
+
+
+class Writes:
+    """One domain write per (entity, field), with that field set to `text` (a fresh record each time)."""
+
+    def __init__(self, db):
+        self.db, self.n = db, 0
+
+    def key(self) -> str:
+        self.n += 1
+        return f"L{self.n}"
+
+    def department(self, field, text):
+        values = {"name": "Limits", "sponsor": "", "champion": "", field: text}
+        add_department(self.db, ADMIN, self.key(), values["name"], values["sponsor"], values["champion"])
+
+    def dimension(self, field, text):
+        values = {"name": "Limits", "description": "", field: text}
+        add_dimension(self.db, ADMIN, f"limits_{self.key().lower()}", values["name"], values["description"], RUBRIC)
+
+    def rubric(self, field, text):
+        add_dimension(self.db, ADMIN, f"limits_{self.key().lower()}", "Limits", "", {**RUBRIC, 3: text})
+
+    def level(self, field, text):
+        values = {"name": "Defined", "meaning": "", field: text}
+        version = self.db.scalar("SELECT version FROM levels WHERE level = 3")
+        rename_level(self.db, ADMIN, 3, values["name"], values["meaning"], expected_version=version)
+
+    def assessment(self, field, text):   # reopen_reason: reopen a submitted assessment
+        quarter, dept = self.db.one("SELECT quarter, department_id FROM assessments WHERE status = 'submitted' "
+                                    "ORDER BY quarter, department_id LIMIT 1")
+        reopen_assessment(self.db, ADMIN, quarter, dept, text)
+
+    def score(self, field, text):
+        quarter = Quarter.of(TODAY).shift(-20 - len(self.key()))   # long before the demo's quarters
+        assert get_assessment(self.db, quarter, "HR") is None
+        save_assessment(self.db, EDITOR, quarter, "HR", [ScoreInput("collaboration", ScoreValue(3), None, text)],
+                        expected_version=0)
+
+    def backlog_item(self, field, text):
+        add_item(self.db, EDITOR, **{"title": "Limits", "department_id": "HR", field: text})
+
+    def checkin(self, field, text):
+        record_checkin(self.db, EDITOR, CheckinInput(held_on=TODAY, department_id="HR", **{field: text}))
+
+    def action(self, field, text):
+        record_checkin(self.db, EDITOR, CheckinInput(held_on=TODAY, department_id="HR"),
+                       [ActionInput(**{"text": "Limits", field: text})])
+
+
+# Fields no person types: the acting person's name, written by the app (only a workbook brings them).
+FROM_THE_ACTOR = {("assessment", "submitted_by"), ("score", "assessed_by"), ("status_change", "actor")}
+DOMAIN_FIELDS = [(e, f) for e, fields in LIMITS.items() for f in fields if (e, f) not in FROM_THE_ACTOR]
+
+
+@pytest.mark.parametrize("entity, field", DOMAIN_FIELDS, ids=[f"{e}.{f}" for e, f in DOMAIN_FIELDS])
+def test_the_domain_accepts_the_limit_and_refuses_one_more(demo_db, entity, field):
+    most = LIMITS[entity][field]
+    write = getattr(Writes(demo_db), entity)
+    with pytest.raises(ValidationError) as refused:
+        write(field, "x" * (most + 1))
+    assert f"is too long ({most + 1:,} characters; at most {most:,})" in str(refused.value)
+    write(field, "x" * most)
+
+
+def _max_chars(tree: ast.AST) -> list[ast.Call]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and any(k.arg == "max_chars" for k in node.keywords)]
+
+
+def test_every_form_text_field_takes_max_chars_from_limits():
+    """Each max_chars= on the pages names LIMITS[...] (a number there would be a second definition). Most text
+    fields have none: max_chars cuts what is typed or pasted beyond it without a word, so the domain's check
+    (the same limit) refuses it with a message instead (tests/app/test_out_of_range.py)."""
+    found = 0
+    for page in sorted((ROOT / "pages").glob("*.py")):
+        for call in _max_chars(ast.parse(page.read_text())):
+            source = ast.unparse(next(k.value for k in call.keywords if k.arg == "max_chars"))
+            named = re.fullmatch(r"LIMITS\['(\w+)'\]\[(?:'(\w+)'|\w+)\]", source)
+            assert named, f"{page.name}:{call.lineno} max_chars={source}: take it from LIMITS"
+            entity, field = named.groups()
+            assert entity in LIMITS and (field is None or field in LIMITS[entity]), f"{page.name}:{call.lineno}"
+            found += 1
+    assert found >= 5
+
+
+def test_a_whitespace_only_required_field_is_still_required(demo_db):
+    with pytest.raises(ValidationError) as refused:
+        add_item(demo_db, EDITOR, title=" \t\n ", department_id="HR")
+    assert "title: is required" in str(refused.value)
+    with pytest.raises(ValidationError, match="is required"):
+        add_department(demo_db, ADMIN, "WS", "   ")
+    with pytest.raises(ValidationError, match="the action's text is empty"):
+        record_checkin(demo_db, EDITOR, CheckinInput(held_on=TODAY, department_id="HR"),
+                       [ActionInput(text="\t ", owner="Ann")])
+    with pytest.raises(ValidationError, match="needs an owner"):
+        add_item(demo_db, EDITOR, title="Gate", department_id="HR", dimension_id="collaboration",
+                 status="accepted", owner="  ")
+
