@@ -86,7 +86,7 @@ def _validate(entries: list[ScoreInput], dims: dict[str, Dimension], previous: d
             problems += [Problem(f"{dim.name} ({p.field})", p.message) for p in err.problems]
             continue
         last = previous.get(dim.dimension_id)
-        if last and last.score.assessed and score.assessed and score != last.score and not evidence:
+        if last and last.score.assessed and score.assessed and score != last.score and not evidence.strip():
             problems.append(Problem(dim.name, f"the score changed from {last.score} last quarter to {score}: "
                                               "add evidence that explains why"))
         clean.append(ScoreInput(dim.dimension_id, score, target, evidence))

@@ -252,7 +252,7 @@ def _evidence_rule(ctx: Context, ps: ParsedSheet, written, final_scores) -> None
     previous_quarter: dict[str, str] = {}
     for row, new, _ in written:
         quarter, dept, dim, score, na, _, evidence = new[:7]
-        if (score is None and not na) or evidence:
+        if (score is None and not na) or (evidence and not evidence.isspace()):   # white space alone says nothing
             continue
         if quarter not in previous_quarter:
             previous_quarter[quarter] = str(Quarter.parse(quarter).previous())

@@ -153,3 +153,4 @@ def edit_grid_owner(tab, owner: str) -> None:
     editor.fill(owner)
     tab.keyboard.press("Enter")
     wait_idle(tab, "row(s) edited, not saved yet")
+    settle(tab)

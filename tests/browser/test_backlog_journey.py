@@ -17,7 +17,6 @@ def test_edit_a_cell_in_the_grid_and_add_an_item(start_server, page, demo_file, 
     assert page.locator('[data-testid="stException"]').count() == 0
 
     edit_grid_owner(page, "Browser Owner")  # the first row's owner, through the canvas grid
-    settle(page)
     page.get_by_role("button", name="Save changes").click()
     wait_idle(page, f"Saved {first}.")
     settle(page)

@@ -277,9 +277,6 @@ def test_second_save_of_an_edit_form_is_refused(people, records, kind):
 
 # --- a row of the backlog grid ------------------------------------------------------------------------------------
 
-    settle(tab)
-
-
 def grid_cell(tab: Page, column: int, row: int) -> str:
     """A cell's text, from the table the grid keeps behind its canvas for screen readers."""
     return tab.locator(f'[data-testid="stDataFrame"] [data-testid="glide-cell-{column}-{row}"]').first.inner_text()

@@ -158,3 +158,14 @@ def test_a_whitespace_only_required_field_is_still_required(demo_db):
         add_item(demo_db, EDITOR, title="Gate", department_id="HR", dimension_id="collaboration",
                  status="accepted", owner="  ")
 
+
+
+def test_white_space_is_no_evidence_for_a_changed_score(demo_db):
+    quarter, dept, dim, score = demo_db.one(
+        "SELECT s.quarter, s.department_id, s.dimension_id, s.score FROM scores s JOIN assessments a "
+        "ON a.quarter = s.quarter AND a.department_id = s.department_id WHERE a.status = 'submitted' "
+        "AND s.score BETWEEN 1 AND 4 ORDER BY s.quarter DESC LIMIT 1")
+    following = Quarter.parse(quarter).next()   # the rule is checked before anything is read or written
+    with pytest.raises(ValidationError, match="add evidence"):
+        save_assessment(demo_db, EDITOR, following, dept, [ScoreInput(dim, ScoreValue(score + 1), None, " \n\t")],
+                        expected_version=0)

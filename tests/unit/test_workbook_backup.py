@@ -16,7 +16,7 @@ from esm_maturity.db import Database
 from esm_maturity.maturity import load_default_model
 from esm_maturity.models import SYSTEM
 from esm_maturity.workbook import ImportFailed, apply_import, contract, export_bytes, preview_import, read_upload
-from tests.conftest import ADMIN, EDITOR
+from tests.conftest import ADMIN, EDITOR, ROOT
 from tests.unit import hostile_corpus as corpus
 
 # Written by the app itself, never typed: not in the workbook (contract.MACHINE_MANAGED says why).
@@ -217,3 +217,10 @@ def test_a_status_history_sheet_alone_is_imported_and_checked(demo_db):
     assert done.counts["Status history"]["new"] == 1
     assert demo_db.one("SELECT actor FROM backlog_status_history WHERE item_id = $1 AND changed_at = $2",
                        [item, dt.datetime(2020, 1, 2, 3, 4, 5, 678901)]) == ("Archivist",)
+
+
+def test_the_readme_lists_every_sheet_and_column():
+    readme = (ROOT / "README.md").read_text()
+    for sheet in contract.SHEETS:
+        line = f"- `{sheet.name}`: " + ", ".join(f"`{c.name}`" + ("*" if c.required else "") for c in sheet.columns)
+        assert line in readme, line
