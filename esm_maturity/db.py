@@ -153,6 +153,15 @@ class Tx:
             raise ConflictError(conflict)
         return int(rows[0][0])
 
+    def bump_versions(self, table: str, key_column: str, keys: Sequence[Any]) -> None:
+        """Move records' versions on after a change that is no form's own (an import rewrote a
+        dimension's rubric): a form open on one of them then refuses its save instead of overwriting."""
+        for name in (table, key_column):
+            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+                raise ValueError(f"not an identifier: {name!r}")
+        if keys:
+            self.execute(f"UPDATE {table} SET version = version + 1 WHERE {key_column} = ANY($1)", [list(keys)])
+
     def audit(self, action: str, entity: str, key: str, before: Any = None, after: Any = None,
               department_id: str | None = None) -> None:
         self.cursor.execute(

@@ -395,6 +395,9 @@ class _QueuedTx:
     def audit(self, *args: Any, **kwargs: Any) -> None:
         self._writer.queue(self._tx.audit, *args, **kwargs)
 
+    def bump_versions(self, *args: Any) -> None:
+        self._writer.queue(self._tx.bump_versions, *args)
+
     def call(self, fn: Callable, *args: Any) -> None:
         """fn(tx, *args) in the writer thread, for a step that reads what it wrote."""
         self._writer.queue(fn, self._tx, *args)

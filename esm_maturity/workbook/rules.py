@@ -73,7 +73,7 @@ def levels(ctx: Context, wb: ParsedWorkbook) -> None:
         stored = _stored(ctx, "SELECT dimension_id, level, description FROM rubric", 2)
         levels_stored = {r[0]: r for r in ctx.fetch("SELECT level, name, meaning FROM levels", [])}
         rubric = Change(ps.title, "rubric", ("dimension_id", "level", "description"), 2, "rubric",
-                        admin_only=True)
+                        admin_only=True, after_write=_rubric_moves_dimension_versions)
         shared: dict[str, dict[int, tuple[str, int]]] = {"name": {}, "meaning": {}}   # per level, with its row
         for row, (dim, level) in _keyed(ctx, ps, {"dimension_id": check_dimension_id}):
             if dim not in ctx.state["dimensions"]:
@@ -105,6 +105,13 @@ def levels(ctx: Context, wb: ParsedWorkbook) -> None:
 
 
 # --- assessments and scores ---------------------------------------------------------------------------------
+
+
+def _rubric_moves_dimension_versions(tx, change: Change) -> None:
+    """A rubric line is edited with its dimension (one version): an import that rewrites it moves that
+    dimension's version on, so a colleague's open dimension form cannot save over it."""
+    changed = sorted({row[0] for _, row in change.changed})
+    tx.bump_versions("dimensions", "dimension_id", changed)
 
 
 def _shared_level_text(ctx: Context, ps: ParsedSheet, row: Row, level: int, shared: dict) -> bool:

@@ -124,3 +124,28 @@ def test_two_database_objects_on_one_file_never_both_save(tmp_path: Path):
     assert get_department(first, "HR").name == winner and get_department(first, "HR").version == 2
     first.close()
     second.close()
+
+
+def test_an_import_that_rewrites_a_rubric_moves_its_dimension_on(demo_db):
+    """A form open on a dimension cannot save over an import's new rubric line."""
+    import io
+
+    import openpyxl
+
+    from esm_maturity.workbook import apply_import, export_bytes, read_upload
+
+    seen = maturity.get_dimension(demo_db, "safety").version
+    book = openpyxl.load_workbook(io.BytesIO(export_bytes(demo_db)))
+    sheet = book["Levels"]
+    headers = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[headers.index("dimension_id")].value == "safety" and row[headers.index("level")].value == 3:
+            row[headers.index("description")].value = "Rubric from the import"
+    out = io.BytesIO()
+    book.save(out)
+    apply_import(demo_db, ADMIN, read_upload(demo_db, out.getvalue(), "rubric.xlsx"))
+    assert maturity.get_dimension(demo_db, "safety").version == seen + 1
+    with pytest.raises(ConflictError):
+        maturity.update_dimension(demo_db, ADMIN, "safety", name="Safety", description="d",
+                                  rubric=maturity.get_dimension(demo_db, "safety").rubric, expected_version=seen)
+    assert maturity.get_dimension(demo_db, "safety").rubric[3] == "Rubric from the import"
