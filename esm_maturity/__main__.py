@@ -20,7 +20,7 @@ def _open(args: argparse.Namespace) -> Database:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import load_demo
+    from .demo.organisation import load_demo
 
     anchor = Quarter.parse(args.quarter) if args.quarter else None
     with _open(args) as db:
@@ -31,7 +31,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_cadence(args: argparse.Namespace) -> int:
-    from .cadence import cadence, report_lines
+    from .checkins.cadence import cadence, report_lines
 
     with _open(args) as db:
         print("\n".join(report_lines(cadence(db, quiet_days=args.days))))
@@ -39,7 +39,7 @@ def cmd_cadence(args: argparse.Namespace) -> int:
 
 
 def cmd_backlog(args: argparse.Namespace) -> int:
-    from .backlog_queries import Filters, list_items, report_lines
+    from .backlog.queries import Filters, list_items, report_lines
 
     with _open(args) as db:
         frame = list_items(db, Filters(args.department, None, args.status, sort=args.sort), limit=args.limit)
@@ -48,7 +48,7 @@ def cmd_backlog(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_benchmarks
+    from .bench.runner import run_benchmarks
 
     return 0 if run_benchmarks(args.only) else 1
 

@@ -8,7 +8,6 @@ transaction together with its record row.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import sys

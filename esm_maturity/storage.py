@@ -7,7 +7,6 @@ model into a new database, so a command on an empty file behaves as the app does
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from . import config
 from .db import Database

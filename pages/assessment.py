@@ -5,7 +5,8 @@ import streamlit as st
 from esm_maturity.assessments import get_assessment, reopen_assessment, save_assessment, scoring_sheet
 from esm_maturity.maturity import level_names
 from esm_maturity.models import NA, ConflictError, EsmError, Quarter, ScoreInput, ScoreValue
-from esm_maturity.ui.context import MISSING, departments_or_stop, esc, esc_label, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, departments_or_stop, page_setup, show_error, show_flash
+from esm_maturity.ui.text import esc, esc_label
 
 NOT_ASSESSED = "not assessed"
 SCORE_OPTIONS = [NOT_ASSESSED, "1", "2", "3", "4", "5", NA]

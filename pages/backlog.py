@@ -5,10 +5,11 @@ import hashlib
 import streamlit as st
 
 from esm_maturity import clock
-from esm_maturity import charts
-from esm_maturity.backlog import EFFORTS, SOURCES, STATUSES, add_item, get_item, next_statuses, update_item
-from esm_maturity.backlog_grid import GRID_EDITABLE, refresh_rows, save_grid_edits
-from esm_maturity.backlog_queries import (GRID_COLUMNS, PRIORITY_EXPLAINED, SORTS, STATUS_GROUPS, Filters,
+from esm_maturity.charts import figures as charts
+from esm_maturity.backlog.fields import EFFORTS, next_statuses, SOURCES, STATUSES
+from esm_maturity.backlog.commands import add_item, get_item, update_item
+from esm_maturity.backlog.grid import GRID_EDITABLE, refresh_rows, save_grid_edits
+from esm_maturity.backlog.queries import (GRID_COLUMNS, PRIORITY_EXPLAINED, SORTS, STATUS_GROUPS, Filters,
                                           chart_items, item_changes, list_items, overdue_count, owners,
                                           status_counts, status_history)
 from esm_maturity.departments import list_departments
@@ -16,7 +17,8 @@ from esm_maturity.limits import LIMITS
 from esm_maturity.maturity import dimensions
 from esm_maturity.models import ConflictError, EsmError
 from esm_maturity.ui import forms
-from esm_maturity.ui.context import MISSING, esc, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, page_setup, show_error, show_flash
+from esm_maturity.ui.text import esc
 
 db, actor = page_setup()
 st.title("Improvement backlog")

@@ -4,16 +4,17 @@
 import streamlit as st
 
 from esm_maturity import clock
-from esm_maturity import cadence as cadence_view
-from esm_maturity import checkins_queries as queries
-from esm_maturity.checkins import (DECISIONS, KIND_LABELS, KINDS, ActionInput, CarryOverDecision, CheckinInput,
-                                   ItemReview, add_action, promote_action, record_checkin, set_action_status,
-                                   update_checkin)
+from esm_maturity.checkins import cadence as cadence_view
+from esm_maturity.checkins import queries
+from esm_maturity.checkins.records import (ActionInput, CarryOverDecision, CheckinInput, DECISIONS, ItemReview,
+                                           KIND_LABELS, KINDS)
+from esm_maturity.checkins.commands import (add_action, promote_action, record_checkin, set_action_status,
+                                            update_checkin)
 from esm_maturity.models import ConflictError, EsmError
-from esm_maturity.timeline import EVENTS, timeline
+from esm_maturity.checkins.timeline import EVENTS, timeline
 from esm_maturity.ui import forms
-from esm_maturity.ui.context import (MISSING, departments_or_stop, esc, esc_label, flash, page_setup, show_error,
-                                     show_flash)
+from esm_maturity.ui.context import MISSING, departments_or_stop, flash, page_setup, show_error, show_flash
+from esm_maturity.ui.text import esc, esc_label
 
 ACTION_ROWS = 5
 FIELDS = ("ci_facilitator", "ci_attendees", "ci_notes", "ci_decisions", "ci_wins", "ci_blockers", "ci_next_on")

@@ -7,7 +7,8 @@ from esm_maturity import clock
 from esm_maturity import workbook
 from esm_maturity.departments import list_departments
 from esm_maturity.models import EsmError, Quarter
-from esm_maturity.ui.context import MISSING, esc, esc_label, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, page_setup, show_error, show_flash
+from esm_maturity.ui.text import esc, esc_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

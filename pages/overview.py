@@ -2,10 +2,13 @@
 
 import streamlit as st
 
-from esm_maturity import cadence, charts, overview
-from esm_maturity.demo import load_demo
+from esm_maturity import overview
+from esm_maturity.checkins import cadence
+from esm_maturity.charts import figures as charts
+from esm_maturity.demo.organisation import load_demo
 from esm_maturity.models import EsmError, Quarter
-from esm_maturity.ui.context import MISSING, esc, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, page_setup, show_error, show_flash
+from esm_maturity.ui.text import esc
 
 db, actor = page_setup()
 st.title("ESM maturity overview")

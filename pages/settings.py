@@ -6,7 +6,8 @@ from esm_maturity import audit, maturity
 from esm_maturity.departments import add_department, departments_frame, get_department, update_department
 from esm_maturity.models import LEVELS, EsmError
 from esm_maturity.ui import forms
-from esm_maturity.ui.context import MISSING, esc, esc_label, flash, page_setup, show_error, show_flash
+from esm_maturity.ui.context import MISSING, flash, page_setup, show_error, show_flash
+from esm_maturity.ui.text import esc, esc_label
 
 db, actor = page_setup()
 st.title("Settings")

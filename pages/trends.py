@@ -4,11 +4,14 @@ import math
 
 import streamlit as st
 
-from esm_maturity import charts, flow, trends
+from esm_maturity.charts import figures as charts
+from esm_maturity.trends import flow
+from esm_maturity.trends import queries as trends
 from esm_maturity.models import EsmError, Quarter, quarter_range
 from esm_maturity.ui import trend_view as view
 from esm_maturity.ui.chart_export import show_chart
-from esm_maturity.ui.context import esc, esc_label, page_setup, show_error
+from esm_maturity.ui.context import page_setup, show_error
+from esm_maturity.ui.text import esc, esc_label
 
 db, actor = page_setup()
 st.title("Maturity trends")

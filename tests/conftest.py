@@ -11,7 +11,7 @@ import pytest
 
 from esm_maturity import clock
 from esm_maturity.db import Database
-from esm_maturity.demo import load_demo
+from esm_maturity.demo.organisation import load_demo
 from esm_maturity.maturity import load_default_model
 from esm_maturity.models import SYSTEM, Actor, Quarter, Role
 

@@ -11,7 +11,7 @@ import re
 import altair as alt
 import streamlit as st
 
-from .. import charts
+from ..charts import figures as charts
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -10,7 +10,7 @@ from ..departments import Department, list_departments
 from ..models import Actor, EsmError
 from ..storage import open_database
 from .router import ensure_routed
-from .text import esc, esc_label  # noqa: F401  (pages import them from here too)
+from .text import esc
 
 
 @st.cache_resource(show_spinner=False)

@@ -18,7 +18,7 @@ def check_item_id(value):
     """A backlog item's key as the app writes it (CI-0042), or ValidationError."""
     if value.__class__ is str and _CLEAN_ITEM_ID.match(value):
         return value
-    from ..backlog import clean_fields
+    from ..backlog.fields import clean_fields
 
     return clean_fields({"item_id": value}, {"item_id"})["item_id"]
 

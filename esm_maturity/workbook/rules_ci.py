@@ -41,7 +41,7 @@ def backlog(ctx: Context, wb: ParsedWorkbook) -> None:
     if ps is None:
         status_history(ctx, wb, {})   # a Status history sheet alone adds to the stored items' history
         return
-    from ..backlog import check_gates
+    from ..backlog.commands import check_gates
 
     due: dict[str, str] = {}   # keyed items this import creates or moves: item -> its new status
     covered: set[str] = set()  # ... whose move the Status history sheet records (filled below)
@@ -104,7 +104,7 @@ def backlog(ctx: Context, wb: ParsedWorkbook) -> None:
 
 
 def _allocate_items(tx: Tx, count: int) -> list[str]:
-    from ..backlog import item_key
+    from ..backlog.fields import item_key
 
     numbers = [r[0] for r in tx.execute("SELECT nextval('backlog_seq') FROM generate_series(1, $1)", [count])]
     keys = [item_key(n) for n in numbers]
@@ -126,7 +126,7 @@ def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
     ps = wb.sheet(c.CHECKINS.name)
     if ps is None:
         return
-    from ..checkins_model import allocate_keys
+    from ..checkins.records import allocate_keys
 
     change = Change(ps.title, "checkins", CHECKIN_COLUMNS, 1, "checkin", versioned=True,
                     extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now}, dept_index=2,
@@ -179,7 +179,7 @@ def actions(ctx: Context, wb: ParsedWorkbook) -> None:
     ps = wb.sheet(c.ACTIONS.name)
     if ps is None or c.ACTIONS.name not in ctx.enabled:
         return
-    from ..checkins_model import allocate_keys
+    from ..checkins.records import allocate_keys
 
     rows = stored(ctx, ACTION_SQL)
     held = ctx.state.get("checkins", {})

@@ -1,6 +1,6 @@
 """The backlog page driven through AppTest, asserting the screen and the database."""
 
-from esm_maturity.backlog import add_item, get_item, update_item
+from esm_maturity.backlog.commands import add_item, get_item, update_item
 from esm_maturity.db import Database
 from tests.conftest import ADMIN
 

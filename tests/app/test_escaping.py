@@ -3,7 +3,7 @@ corpus, and the label helper: tests/unit/test_user_text.py)."""
 
 import pytest
 
-from esm_maturity.ui.context import esc
+from esm_maturity.ui.text import esc
 from esm_maturity.ui.text import WORD_JOINER as WJ
 
 

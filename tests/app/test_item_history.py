@@ -7,10 +7,10 @@ import io
 
 import openpyxl
 
-from esm_maturity import backlog_queries
-from esm_maturity.backlog import add_item, get_item, update_item
-from esm_maturity.checkins import promote_action, record_checkin
-from esm_maturity.checkins_model import ActionInput, CheckinInput
+from esm_maturity.backlog import queries as backlog_queries
+from esm_maturity.backlog.commands import add_item, get_item, update_item
+from esm_maturity.checkins.commands import promote_action, record_checkin
+from esm_maturity.checkins.records import ActionInput, CheckinInput
 from esm_maturity.db import Database
 from esm_maturity.workbook import apply_import, export_bytes, read_upload
 from tests.conftest import EDITOR

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from streamlit import dataframe_util
 
-from esm_maturity import charts, trends
+from esm_maturity.charts import figures as charts
+from esm_maturity.trends import queries as trends
 from esm_maturity.db import Database
 from esm_maturity.models import SYSTEM
 

@@ -1,6 +1,6 @@
 """A champion in a meeting: open the backlog by a link, edit an owner in the grid, add an item."""
 
-from esm_maturity.backlog import OPEN_STATUSES
+from esm_maturity.backlog.fields import OPEN_STATUSES
 from esm_maturity.db import Database
 from tests.browser.conftest import copy_db, edit_grid_owner, settle, wait_idle
 

@@ -19,8 +19,9 @@ import re
 
 from esm_maturity import maturity
 from esm_maturity.assessments import save_assessment
-from esm_maturity.backlog import add_item
-from esm_maturity.checkins import ActionInput, CheckinInput, record_checkin
+from esm_maturity.backlog.commands import add_item
+from esm_maturity.checkins.records import ActionInput, CheckinInput
+from esm_maturity.checkins.commands import record_checkin
 from esm_maturity.db import Database
 from esm_maturity.departments import add_department
 from esm_maturity.models import Quarter, ScoreInput, ScoreValue

@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from esm_maturity.backlog import OPEN_STATUSES
+from esm_maturity.backlog.fields import OPEN_STATUSES
 from esm_maturity.db import Database
-from tests.browser.conftest import Server, copy_db, edit_grid_owner, settle, wait_idle
+from tests.browser.conftest import Server, copy_db, edit_grid_owner, settle
 from tests.conftest import DEMO_ANCHOR
 
 # The app's conflict messages, matched loosely: "someone else changed ...", "... was changed by

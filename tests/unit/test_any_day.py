@@ -14,11 +14,12 @@ import sys
 
 import pytest
 
-from esm_maturity import cadence, clock, overview
-from esm_maturity.backlog import add_item, change_status, get_item
-from esm_maturity.checkins import record_checkin
-from esm_maturity.checkins_model import ActionInput, CheckinInput
-from esm_maturity.checkins_queries import carry_over
+from esm_maturity import clock, overview
+from esm_maturity.checkins import cadence
+from esm_maturity.backlog.commands import add_item, change_status, get_item
+from esm_maturity.checkins.commands import record_checkin
+from esm_maturity.checkins.records import ActionInput, CheckinInput
+from esm_maturity.checkins.queries import carry_over
 from esm_maturity.db import Database
 from esm_maturity.models import Quarter
 from tests.conftest import EDITOR, ROOT, TODAY

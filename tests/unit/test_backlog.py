@@ -1,13 +1,13 @@
 """The backlog's rules: fields, the status flow and its gates, concurrency, priority, demo."""
 
-import datetime as dt
 
 import pytest
 
-from esm_maturity import backlog, clock
-from esm_maturity.backlog import (STATUSES, add_item, change_status, get_item, insert_item, next_statuses,
-                                  parse_status, update_item)
-from esm_maturity.backlog_queries import Filters, current_gap, item_changes, list_items, status_counts, status_history
+from esm_maturity import clock
+from esm_maturity.backlog import commands as backlog
+from esm_maturity.backlog.fields import next_statuses, parse_status, STATUSES
+from esm_maturity.backlog.commands import add_item, change_status, get_item, insert_item, update_item
+from esm_maturity.backlog.queries import Filters, current_gap, item_changes, list_items, status_counts, status_history
 from esm_maturity.departments import add_department
 from esm_maturity.models import (ConflictError, NotFound, PermissionDenied, ValidationError)
 from tests.conftest import ADMIN, EDITOR, VIEWER

@@ -2,9 +2,9 @@
 
 import pytest
 
-from esm_maturity.backlog import add_item, get_item, update_item
-from esm_maturity.backlog_grid import refresh_rows, save_grid_edits
-from esm_maturity.backlog_queries import GRID_COLUMNS, Filters, list_items
+from esm_maturity.backlog.commands import add_item, get_item, update_item
+from esm_maturity.backlog.grid import refresh_rows, save_grid_edits
+from esm_maturity.backlog.queries import GRID_COLUMNS, Filters, list_items
 from esm_maturity.departments import add_department
 from tests.conftest import ADMIN, EDITOR
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from types import SimpleNamespace
 
-from esm_maturity import bench
-from esm_maturity.bench import Benchmark
+from esm_maturity.bench import runner as bench
+from esm_maturity.bench.runner import Benchmark
 
 
 def _stub_org(workdir, quarters=24):

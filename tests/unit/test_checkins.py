@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 
-from esm_maturity import checkins_queries as queries
-from esm_maturity.checkins import (ActionInput, CarryOverDecision, CheckinInput, ItemReview, add_action,
-                                   allocate_keys, promote_action, record_checkin, set_action_status, update_checkin)
+from esm_maturity.checkins import queries
+from esm_maturity.checkins.records import ActionInput, allocate_keys, CarryOverDecision, CheckinInput, ItemReview
+from esm_maturity.checkins.commands import (add_action, promote_action, record_checkin, set_action_status,
+                                            update_checkin)
 from esm_maturity.departments import add_department
 from esm_maturity.models import ConflictError, PermissionDenied, ValidationError
 from tests.conftest import ADMIN, EDITOR, VIEWER
@@ -208,7 +209,7 @@ def test_promote_is_refused_for_closed_or_stale_actions(org):
 
 
 def test_backlog_items_due_for_review_are_carried_over_and_decided(org):
-    from esm_maturity import backlog
+    from esm_maturity.backlog import commands as backlog
 
     def item(title, status, due, **extra):
         fields = {"title": title, "department_id": "HR", "due_on": due, "owner": "Ann", "dimension_id":

@@ -4,13 +4,15 @@ import datetime as dt
 
 import pytest
 
-from esm_maturity import cadence, checkins_queries as queries
+from esm_maturity.checkins import queries
+from esm_maturity.checkins import cadence
 from esm_maturity.assessments import save_assessment
-from esm_maturity.checkins import ActionInput, CheckinInput, record_checkin, set_action_status
-from esm_maturity.checkins_demo import QUIET
+from esm_maturity.checkins.records import ActionInput, CheckinInput
+from esm_maturity.checkins.commands import record_checkin, set_action_status
+from esm_maturity.demo.checkins import QUIET
 from esm_maturity.departments import add_department, update_department
 from esm_maturity.models import ScoreInput, ScoreValue, ValidationError
-from esm_maturity.timeline import timeline
+from esm_maturity.checkins.timeline import timeline
 from tests.conftest import ADMIN, EDITOR
 
 D = dt.date
@@ -76,7 +78,7 @@ def test_not_submitted_this_quarter(org):
 
 
 def test_timeline_orders_checkins_scores_and_closed_improvements(org):
-    from esm_maturity import backlog
+    from esm_maturity.backlog import commands as backlog
     from esm_maturity.maturity import dimensions
     meet(org, "HR", D(2026, 10, 1), notes="first meeting")
     meet(org, "HR", D(2026, 11, 2), notes="second meeting")
@@ -143,7 +145,7 @@ def test_cadence_command(demo_path, capsys):
 
 def test_demo_checkins_are_deterministic(tmp_path):
     from esm_maturity.db import Database
-    from esm_maturity.demo import load_demo
+    from esm_maturity.demo.organisation import load_demo
     from esm_maturity.models import SYSTEM
     from tests.conftest import DEMO_ANCHOR
 

@@ -6,7 +6,7 @@ import pytest
 from esm_maturity import overview
 from esm_maturity.assessments import save_assessment
 from esm_maturity.db import Database
-from esm_maturity.demo import load_demo
+from esm_maturity.demo.organisation import load_demo
 from esm_maturity.departments import add_department
 from esm_maturity.maturity import dimensions
 from esm_maturity.models import SYSTEM, Quarter, ScoreInput, ScoreValue, ValidationError

@@ -8,10 +8,12 @@ import re
 
 import pytest
 
-from esm_maturity import backlog_fields, checkins_model
+from esm_maturity.backlog import fields as backlog_fields
+from esm_maturity.checkins import records as checkins_model
 from esm_maturity.assessments import get_assessment, reopen_assessment, save_assessment
-from esm_maturity.backlog import add_item
-from esm_maturity.checkins import ActionInput, CheckinInput, record_checkin
+from esm_maturity.backlog.commands import add_item
+from esm_maturity.checkins.records import ActionInput, CheckinInput
+from esm_maturity.checkins.commands import record_checkin
 from esm_maturity.departments import add_department
 from esm_maturity.limits import LIMITS
 from esm_maturity.maturity import add_dimension, rename_level
@@ -48,7 +50,8 @@ def test_the_contract_states_the_limits_where_it_and_the_old_domain_disagreed():
 
 
 def test_the_contract_vocabulary_is_the_domain_vocabulary():
-    from esm_maturity import assessments, backlog
+    from esm_maturity import assessments
+    from esm_maturity.backlog import fields as backlog
 
     assert contract.BACKLOG_STATUSES == backlog.STATUSES and contract.EFFORTS == backlog.EFFORTS
     assert contract.SOURCES == backlog.SOURCES and contract.CHECKIN_KINDS == checkins_model.KINDS

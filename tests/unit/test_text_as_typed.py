@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from esm_maturity.assessments import save_assessment, stored_scores
-from esm_maturity.backlog import add_item, get_item
-from esm_maturity.checkins import ActionInput, CheckinInput, record_checkin
+from esm_maturity.backlog.commands import add_item, get_item
+from esm_maturity.checkins.records import ActionInput, CheckinInput
+from esm_maturity.checkins.commands import record_checkin
 from esm_maturity.db import Database
 from esm_maturity.departments import add_department, get_department
 from esm_maturity.maturity import add_dimension, get_dimension

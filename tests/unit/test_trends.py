@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from esm_maturity import trends
+from esm_maturity.trends import queries as trends
 from esm_maturity.models import SYSTEM, Quarter
 
 Q1, Q2, Q3, Q4 = Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3), Quarter(2025, 4)

@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from esm_maturity import flow
+from esm_maturity.trends import flow
 from esm_maturity.models import SYSTEM, Quarter
-from esm_maturity.trends import Filters
+from esm_maturity.trends.queries import Filters
 
 D = dt.date
 TODAY = D(2025, 12, 31)

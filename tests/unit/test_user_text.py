@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from esm_maturity import charts
+from esm_maturity.charts import figures as charts
 from esm_maturity.ui.text import WORD_JOINER, esc, esc_label
 from tests.text_corpus import ALL, LONG, PAYLOADS
 

@@ -10,8 +10,9 @@ import io
 import openpyxl
 import pytest
 
-from esm_maturity.backlog import add_item, get_item
-from esm_maturity.checkins import ActionInput, CheckinInput, record_checkin
+from esm_maturity.backlog.commands import add_item, get_item
+from esm_maturity.checkins.records import ActionInput, CheckinInput
+from esm_maturity.checkins.commands import record_checkin
 from esm_maturity.db import Database
 from esm_maturity.maturity import load_default_model
 from esm_maturity.models import SYSTEM

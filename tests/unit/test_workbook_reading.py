@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from esm_maturity.models import EsmError
-from esm_maturity import memprobe
+from esm_maturity.bench import memprobe
 from esm_maturity.db import Database
 from esm_maturity.workbook import apply_import, export_bytes, importer, loader, preview_import, read_upload, reader
 from tests.conftest import ADMIN

@@ -13,57 +13,17 @@ import statistics
 import tempfile
 import time
 import tracemalloc
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .backlog_seed import benchmarks as backlog_benchmarks, seed_large_backlog
-from .checkins_demo import benchmarks as checkin_benchmarks, seed_large_checkins
-from .db import Database, Tx
-from .workbook.benchmarks import benchmarks as workbook_benchmarks
-from .maturity import load_default_model
-from .models import SYSTEM, Quarter, quarter_range
-from .trends_bench import benchmarks as trends_benchmarks
-
-
-@dataclass
-class LargeOrg:
-    """What the generator made, for benchmarks to pick realistic arguments."""
-
-    db: Database
-    workdir: Path
-    quarters: list[Quarter]
-    departments: list[str]
-    dimensions: list[str]
-    rng: random.Random
-    counts: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    name: str
-    run: Callable[[LargeOrg], object]
-    target_seconds: float
-    repeat: int = 5
-    target_peak_mb: float | None = None  # checked with tracemalloc, or with `peak` when given
-    # Resident memory measured in a fresh process (memprobe.measure): {"added_mb", "peak_mb", ...}.
-    # added_mb (what the work adds to a process that has the app's libraries loaded) meets the target.
-    peak: Callable[[LargeOrg], dict[str, float]] | None = None
-    floor: str | None = None  # the name of a benchmark run earlier: then the target is `ratio` x its median
-    ratio: float = 2.0
-    # Untimed preparation and cleanup around each run: run(org, setup(org)), then teardown(that state).
-    setup: Callable[[LargeOrg], object] | None = None
-    teardown: Callable[[object], None] | None = None
-
-    def once(self, org: LargeOrg) -> float:
-        state = self.setup(org) if self.setup else None
-        try:
-            start = time.perf_counter()
-            self.run(org, state) if self.setup else self.run(org)
-            return time.perf_counter() - start
-        finally:
-            if self.teardown:
-                self.teardown(state)
+from ..db import Database, Tx
+from ..maturity import load_default_model
+from ..models import SYSTEM, Quarter, quarter_range
+from .backlog import benchmarks as backlog_benchmarks, seed_large_backlog
+from .checkins import benchmarks as checkin_benchmarks, seed_large_checkins
+from .org import Benchmark, LargeOrg
+from .trends import benchmarks as trends_benchmarks
+from .workbook import benchmarks as workbook_benchmarks
 
 
 def seed_large_scores(tx: Tx, org: LargeOrg, departments: int = 300) -> None:
@@ -107,7 +67,7 @@ def build_large_org(workdir: Path, quarters: int = 24) -> LargeOrg:
 
 
 def _overview_queries(org: LargeOrg) -> None:
-    from . import overview
+    from .. import overview
 
     quarter = org.quarters[-1]
     overview.completion(org.db, quarter)

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .backlog import clean_fields, update_item
-from .backlog_queries import Filters, list_items
-from .db import Database
-from .models import Actor, ConflictError, EsmError
+from .fields import clean_fields
+from .commands import update_item
+from .queries import Filters, list_items
+from ..db import Database
+from ..models import Actor, ConflictError, EsmError
 
 GRID_EDITABLE = ("status", "owner", "value", "effort", "due_on")
 

@@ -52,9 +52,9 @@ def _peak_mb() -> float:
 
 
 def _import_job(db_path: str, workbook_path: str) -> Callable[[], None]:
-    from .db import Database
-    from .models import SYSTEM
-    from .workbook import apply_import, read_upload
+    from ..db import Database
+    from ..models import SYSTEM
+    from ..workbook import apply_import, read_upload
 
     db = Database(db_path)
 
@@ -66,8 +66,8 @@ def _import_job(db_path: str, workbook_path: str) -> Callable[[], None]:
 
 
 def _export_job(db_path: str, workbook_path: str) -> Callable[[], None]:
-    from .db import Database
-    from .workbook import export_to
+    from ..db import Database
+    from ..workbook import export_to
 
     db = Database(db_path)
     return lambda: export_to(db, workbook_path)
@@ -95,7 +95,7 @@ def measure(job: str, *args: str) -> dict[str, float]:
     """Run a job of JOBS in a new interpreter; returns its base_mb, peak_mb and added_mb."""
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-m", "esm_maturity.memprobe", job, *args], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "esm_maturity.bench.memprobe", job, *args], capture_output=True,
                           text=True, env=env, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(f"memory probe {job!r} failed: {done.stderr.strip()[-800:]}")

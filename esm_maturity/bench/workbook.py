@@ -16,12 +16,13 @@ import xlsxwriter
 
 from ..db import Database
 from ..models import SYSTEM
+from .org import Benchmark
 
 
 def _export_path(org) -> Path:
     path = org.workdir / "workbook-export.xlsx"
     if not path.exists():
-        from . import export_to
+        from ..workbook import export_to
 
         export_to(org.db, path)
     return path
@@ -30,7 +31,7 @@ def _export_path(org) -> Path:
 def _rows(org) -> list[tuple[str, list[tuple]]]:
     cached = getattr(org, "_workbook_rows", None)
     if cached is None:
-        from .store import enabled_sheets, export_rows
+        from ..workbook.store import enabled_sheets, export_rows
 
         cached = [(s.name, export_rows(org.db.rows, s)) for s in enabled_sheets(org.db.rows)]
         org._workbook_rows = cached
@@ -48,7 +49,7 @@ def export_floor(org) -> None:
 
 
 def export_large(org) -> None:
-    from . import export_to
+    from ..workbook import export_to
 
     export_to(org.db, org.workdir / "export.xlsx")
 
@@ -73,7 +74,7 @@ def drop_target(target: Database) -> None:
 
 def import_large(org, target: Database) -> None:
     """Read, check and import the large organisation's export into an empty database; committed at the end."""
-    from . import apply_import, read_upload
+    from ..workbook import apply_import, read_upload
 
     data = _export_path(org).read_bytes()
     report = apply_import(target, SYSTEM, read_upload(target, data, "large.xlsx"))
@@ -82,7 +83,7 @@ def import_large(org, target: Database) -> None:
 
 def import_memory(org) -> dict[str, float]:
     """Resident memory of importing the large organisation's export into an empty database, in a fresh process."""
-    from ..memprobe import measure
+    from .memprobe import measure
 
     target = org.workdir / "import-memory.duckdb"
     try:
@@ -94,7 +95,7 @@ def import_memory(org) -> dict[str, float]:
 
 def export_memory(org) -> dict[str, float]:
     """Resident memory of exporting the large organisation, in a fresh process (from a copy of its database)."""
-    from ..memprobe import measure
+    from .memprobe import measure
 
     org.db.checkpoint()
     copy = org.workdir / "export-memory.duckdb"
@@ -106,7 +107,6 @@ def export_memory(org) -> dict[str, float]:
 
 
 def benchmarks():
-    from ..bench import Benchmark
 
     return [Benchmark("workbook export floor (xlsxwriter, same cells)", export_floor, 60, repeat=3),
             Benchmark("workbook export (whole database)", export_large, target_seconds=EXPORT_TARGET, repeat=3,

@@ -11,12 +11,12 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import clock
-from .backlog_seed import seed_backlog
-from .checkins_demo import seed_checkins
-from .db import Database, Tx
-from .maturity import load_default_model, read_model_file
-from .models import Actor, Quarter, Role, ValidationError, quarter_range
+from .. import clock
+from .backlog import seed_backlog
+from .checkins import seed_checkins
+from ..db import Database, Tx
+from ..maturity import load_default_model, read_model_file
+from ..models import Actor, Quarter, Role, ValidationError, quarter_range
 
 DEPARTMENTS = [
     ("HR", "Human Resources", "Dana Whitfield", "Priya Natarajan"),

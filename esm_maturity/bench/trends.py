@@ -6,12 +6,10 @@ only when someone clicks its download button (and cached), so its target is loos
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from . import charts, flow, trends
-
-if TYPE_CHECKING:
-    from .bench import Benchmark, LargeOrg
+from ..charts import figures as charts
+from ..trends import flow
+from ..trends import queries as trends
+from .org import Benchmark, LargeOrg
 
 MAX_CHART_ROWS = 5000
 
@@ -73,7 +71,6 @@ def _heatmap_png(org: LargeOrg) -> None:
 
 
 def benchmarks() -> list[Benchmark]:
-    from .bench import Benchmark
 
     return [
         Benchmark("trends page queries", _page_queries, target_seconds=0.3),

@@ -8,8 +8,8 @@ import re
 import sys
 from typing import Any
 
-from .limits import LIMITS, too_long
-from .models import Problem, ValidationError, check_day, clean_text
+from ..limits import LIMITS, too_long
+from ..models import Problem, ValidationError, check_day, clean_text
 
 STATUSES = ("idea", "accepted", "planned", "in progress", "on hold", "measuring", "closed", "rejected", "withdrawn")
 OPEN_STATUSES = STATUSES[:6]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .backlog import FINAL_STATUSES, OPEN_STATUSES, STATUSES, parse_status
-from .db import Database
+from .fields import FINAL_STATUSES, OPEN_STATUSES, parse_status, STATUSES
+from ..db import Database
 
 EFFORT_POINTS = {"S": 1, "M": 2, "L": 3, "XL": 5}
 DEFAULT_VALUE, DEFAULT_EFFORT = 3, "M"

@@ -10,10 +10,10 @@ import datetime as dt
 
 import pandas as pd
 
-from . import clock
-from .db import Database
-from .models import Quarter
-from .trends import Filters
+from .. import clock
+from ..db import Database
+from ..models import Quarter
+from .queries import Filters
 
 OPEN_STATUSES = ("idea", "accepted", "planned", "in progress", "on hold", "measuring")
 AGE_BUCKETS = ("under 30 days", "30-89 days", "90-179 days", "180-364 days", "a year or more")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .checkins_queries import as_dates, backlog_ready
-from .db import Database
+from .queries import as_dates, backlog_ready
+from ..db import Database
 
 EVENTS = {"check-in": "Check-in", "assessment": "Self-assessment submitted", "improvement": "Improvement closed"}
 

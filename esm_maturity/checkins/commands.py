@@ -4,8 +4,8 @@ A check-in is held on a day, for one department or across departments. Its actio
 open until they are marked done or dropped, usually at a later check-in of the same
 department (the carry-over). An action can be promoted into a backlog item: the item's
 source_ref names the action and the action's item_id names the item (linked both ways).
-The vocabulary (records, inputs, validation, keys) lives in checkins_model.py and is
-re-exported here; reads live in checkins_queries.py, the cadence view in cadence.py.
+The vocabulary (records, inputs, validation, keys) lives in records.py; reads live in
+queries.py, the cadence view in cadence.py.
 """
 
 from __future__ import annotations
@@ -13,17 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 
-from .checkins_model import (ACTION_COLUMNS, ACTION_STATUSES, CHECKIN_COLUMNS, DECISIONS, DONE, DROPPED, KEEP,
-                             KIND_LABELS, KINDS, OPEN, Action, ActionInput, CarryOverDecision, Checkin,
-                             CheckinInput, ItemReview, Recorded, allocate_keys, parse_date, validate_action,
-                             validate_checkin, collect)
-from .db import Database, Tx
-from .limits import LIMITS
-from .models import Actor, ConflictError, NotFound, Problem, Role, ValidationError, clean_text
+from ..db import Database, Tx
+from ..limits import LIMITS
+from ..models import Actor, ConflictError, NotFound, Problem, Role, ValidationError, clean_text
+from .records import (ACTION_COLUMNS, ACTION_STATUSES, CHECKIN_COLUMNS, DECISIONS, DROPPED, KEEP, OPEN, Action,
+                      ActionInput, CarryOverDecision, Checkin, CheckinInput, ItemReview, Recorded, allocate_keys,
+                      collect, validate_action, validate_checkin)
 
-__all__ = ["ACTION_STATUSES", "DECISIONS", "DONE", "DROPPED", "KEEP", "KIND_LABELS", "KINDS", "OPEN", "Action",
-           "ActionInput", "CarryOverDecision", "Checkin", "CheckinInput", "ItemReview", "Recorded", "add_action",
-           "allocate_keys", "parse_date", "promote_action", "record_checkin", "set_action_status", "update_checkin"]
+__all__ = ["add_action", "promote_action", "record_checkin", "set_action_status", "update_checkin"]
 
 # --- reading inside a transaction ---------------------------------------------------------------
 
@@ -151,7 +148,7 @@ def record_checkin(db: Database, actor: Actor, data: CheckinInput, actions: list
 
 def _review_item(tx: Tx, item_id: str, review: ItemReview, department_id: str | None, checkin_id: str) -> None:
     """Apply a carry-over decision to a backlog item through the backlog's own rules (flow and gates)."""
-    from . import backlog
+    from ..backlog import commands as backlog
 
     if review.decision == KEEP:
         return
@@ -251,7 +248,7 @@ def promote_action(db: Database, actor: Actor, action_id: str, *, expected_versi
     needs `department_id`.
     """
     actor.require(Role.editor, "turn an action into a backlog item")
-    from . import backlog  # built beside this module; imported late so check-ins work without it
+    from ..backlog import commands as backlog
 
     def work(tx: Tx) -> str:
         action = _current_action(tx, action_id, expected_version)

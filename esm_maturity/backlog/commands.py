@@ -1,18 +1,16 @@
 """The improvement backlog (continual improvement register): items, their status flow and its gates.
 
-The vocabulary and field checks live in backlog_fields.py (re-exported here); reads (the
-filtered list, priority, chart rows, history) in backlog_queries.py.
+The vocabulary and field checks live in fields.py; reads (the filtered list, priority, chart rows,
+history) in queries.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .backlog_fields import (COLUMNS, COMMITTED, EDITABLE, EFFORTS, FINAL_STATUSES, FLOW, OPEN_STATUSES,  # noqa: F401
-                             SOURCES, STATUSES, _VERB, clean_fields, item_key, next_statuses, parse_date,
-                             parse_effort, parse_source, parse_status, parse_value)
-from .db import Database, Tx
-from .models import Actor, ConflictError, NotFound, Problem, Role, ValidationError
+from ..db import Database, Tx
+from ..models import Actor, ConflictError, NotFound, Problem, Role, ValidationError
+from .fields import COLUMNS, COMMITTED, EDITABLE, FINAL_STATUSES, _VERB, clean_fields, item_key, next_statuses
 
 
 # --- rules that need the database ------------------------------------------------------------

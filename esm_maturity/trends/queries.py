@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .db import Database
-from .models import Quarter, quarter_range
+from ..db import Database
+from ..models import Quarter, quarter_range
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .db import Tx
-from .limits import LIMITS
-from .models import Problem, ValidationError, check_day, check_department_id, clean_text
+from ..db import Tx
+from ..limits import LIMITS
+from ..models import Problem, ValidationError, check_day, check_department_id, clean_text
 
 KINDS = ("department", "sponsor review", "steering")
 KIND_LABELS = {"department": "Department check-in", "sponsor review": "Sponsor review", "steering": "Steering"}

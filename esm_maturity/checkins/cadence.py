@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import clock
-from .checkins_queries import ACROSS, as_dates
-from .db import Database
-from .models import Quarter, ValidationError
+from .. import clock
+from .queries import ACROSS, as_dates
+from ..db import Database
+from ..models import Quarter, ValidationError
 
 DEFAULT_QUIET_DAYS = 45
 

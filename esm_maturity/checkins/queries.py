@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .checkins_model import ACTION_COLUMNS, CHECKIN_COLUMNS, Action, Checkin
-from .db import Database
-from .models import NotFound
+from .records import ACTION_COLUMNS, CHECKIN_COLUMNS, Action, Checkin
+from ..db import Database
+from ..models import NotFound
 
 ACROSS = "Across departments"  # the name shown for a meeting without a department
 
@@ -107,7 +107,7 @@ def items_due_for_review(db: Database, department_id: str | None, on: dt.date) -
     columns = ["item_id", "title", "status", "owner", "due_on", "version"]
     if department_id is None or not backlog_ready(db):
         return pd.DataFrame(columns=columns)
-    from .backlog import OPEN_STATUSES
+    from ..backlog.fields import OPEN_STATUSES
 
     return as_dates(db.frame(
         f"SELECT {', '.join(columns)} FROM backlog_items WHERE department_id = $1 "
