@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import __version__, config
 from .db import Database
@@ -20,7 +21,7 @@ def _open(args: argparse.Namespace) -> Database:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo.organisation import load_demo
+    from .demo.organisation import load_demo  # deferred: each command loads only what it needs
 
     anchor = Quarter.parse(args.quarter) if args.quarter else None
     with _open(args) as db:
@@ -31,7 +32,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_cadence(args: argparse.Namespace) -> int:
-    from .checkins.cadence import cadence, report_lines
+    from .checkins.cadence import cadence, report_lines  # deferred: each command loads only what it needs
 
     with _open(args) as db:
         print("\n".join(report_lines(cadence(db, quiet_days=args.days))))
@@ -39,7 +40,7 @@ def cmd_cadence(args: argparse.Namespace) -> int:
 
 
 def cmd_backlog(args: argparse.Namespace) -> int:
-    from .backlog.queries import Filters, list_items, report_lines
+    from .backlog.queries import Filters, list_items, report_lines  # deferred: each command loads only what it needs
 
     with _open(args) as db:
         frame = list_items(db, Filters(args.department, None, args.status, sort=args.sort), limit=args.limit)
@@ -48,13 +49,13 @@ def cmd_backlog(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench.runner import run_benchmarks
+    from .bench.runner import run_benchmarks  # deferred: each command loads only what it needs
 
     return 0 if run_benchmarks(args.only) else 1
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .workbook import export_to
+    from .workbook import export_to  # deferred: each command loads only what it needs
 
     with _open(args) as db:
         counts = export_to(db, args.out)
@@ -63,9 +64,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from .workbook import import_file
+    from .workbook import import_file  # deferred: each command loads only what it needs
 
     path = Path(args.file)
     if not path.is_file():

@@ -39,6 +39,17 @@ class SheetRow:
     last: ScoreValue | None
 
 
+def gap_improvement_title(row: SheetRow) -> str:
+    """A title for the backlog item that would close this dimension's gap to its target."""
+    level, target, name = row.current.score.level, row.current.target, row.dimension.name.lower()
+    return f"Raise {name} from level {level} to {target}" if level and target and target > level else f"Improve {name}"
+
+
+def largest_gaps_first(sheet: list[SheetRow]) -> list[SheetRow]:
+    """The form's dimensions with the largest gap between target and score first."""
+    return sorted(sheet, key=lambda r: -((r.current.target or 0) - (r.current.score.level or 0)))
+
+
 def get_assessment(db: Database, quarter: Quarter | str, department_id: str) -> Assessment | None:
     row = db.one("SELECT quarter, department_id, status, submitted_by, submitted_on, version, updated_at "
                  "FROM assessments WHERE quarter = $1 AND department_id = $2", [str(quarter), department_id])

@@ -203,7 +203,7 @@ def _arrow_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], constant
         arrays += [arrow_array([value] * len(rows)) for value in constants]
         return pa.Table.from_arrays(arrays, names=list(columns))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        import pandas as pd
+        import pandas as pd  # deferred: a command-line import never loads pandas otherwise (~85 MB)
 
         return pd.DataFrame([(*row, *constants) for row in rows], columns=list(columns))
 

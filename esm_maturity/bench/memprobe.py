@@ -52,6 +52,7 @@ def _peak_mb() -> float:
 
 
 def _import_job(db_path: str, workbook_path: str) -> Callable[[], None]:
+    # deferred: the fresh process loads the app's code here, before its baseline is taken
     from ..db import Database
     from ..models import SYSTEM
     from ..workbook import apply_import, read_upload
@@ -66,6 +67,7 @@ def _import_job(db_path: str, workbook_path: str) -> Callable[[], None]:
 
 
 def _export_job(db_path: str, workbook_path: str) -> Callable[[], None]:
+    # deferred: the fresh process loads the app's code here, before its baseline is taken
     from ..db import Database
     from ..workbook import export_to
 
@@ -78,9 +80,9 @@ JOBS: dict[str, Callable[..., Callable[[], None]]] = {"import": _import_job, "ex
 
 def main(argv: list[str]) -> None:
     import duckdb  # noqa: F401  (the libraries any app process holds, loaded before the baseline)
-    import pandas  # noqa: F401
-    import pyarrow  # noqa: F401
-    import python_calamine  # noqa: F401
+    import pandas  # noqa: F401  (as above)
+    import pyarrow  # noqa: F401  (as above)
+    import python_calamine  # noqa: F401  (as above)
 
     run = JOBS[argv[0]](*argv[1:])
     base = _rss_mb()
@@ -93,7 +95,7 @@ def main(argv: list[str]) -> None:
 
 def measure(job: str, *args: str) -> dict[str, float]:
     """Run a job of JOBS in a new interpreter; returns its base_mb, peak_mb and added_mb."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]   # the project root, so the fresh process finds the package
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, "-m", "esm_maturity.bench.memprobe", job, *args], capture_output=True,
                           text=True, env=env, timeout=600)

@@ -16,6 +16,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Callable
 
+from .. import overview
 from ..db import Database, Tx
 from ..maturity import load_default_model
 from ..models import SYSTEM, Quarter, quarter_range
@@ -67,8 +68,6 @@ def build_large_org(workdir: Path, quarters: int = 24) -> LargeOrg:
 
 
 def _overview_queries(org: LargeOrg) -> None:
-    from .. import overview
-
     quarter = org.quarters[-1]
     overview.completion(org.db, quarter)
     overview.dimension_averages(org.db, quarter)

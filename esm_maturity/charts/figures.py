@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import altair as alt
 import pandas as pd
 
@@ -232,7 +233,7 @@ def cycle_time(frame: pd.DataFrame) -> alt.Chart:
 
 def to_png(chart: alt.TopLevelMixin | str, scale: float = 2.0) -> bytes:
     """The chart as a PNG image, rendered offline by vl-convert (takes a chart or its JSON spec)."""
-    import vl_convert as vlc
+    import vl_convert as vlc  # deferred: loaded only when someone asks for an image
 
     spec = chart if isinstance(chart, str) else _export_spec(chart)
     return vlc.vegalite_to_png(spec, scale=scale)
@@ -240,7 +241,7 @@ def to_png(chart: alt.TopLevelMixin | str, scale: float = 2.0) -> bytes:
 
 def to_svg(chart: alt.TopLevelMixin | str) -> bytes:
     """The chart as an SVG image (UTF-8 bytes), rendered offline by vl-convert."""
-    import vl_convert as vlc
+    import vl_convert as vlc  # deferred: loaded only when someone asks for an image
 
     spec = chart if isinstance(chart, str) else _export_spec(chart)
     return vlc.vegalite_to_svg(spec).encode("utf-8")
@@ -252,8 +253,6 @@ def export_spec(chart: alt.TopLevelMixin) -> str:
 
 
 def _export_spec(chart: alt.TopLevelMixin) -> str:
-    import json
-
     spec = json.loads(chart.to_json())
     if spec.get("width") == "container":
         spec["width"] = 720

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 
+from ..backlog import commands as backlog
 from ..db import Database, Tx
 from ..limits import LIMITS
 from ..models import Actor, ConflictError, NotFound, Problem, Role, ValidationError, clean_text
@@ -148,8 +149,6 @@ def record_checkin(db: Database, actor: Actor, data: CheckinInput, actions: list
 
 def _review_item(tx: Tx, item_id: str, review: ItemReview, department_id: str | None, checkin_id: str) -> None:
     """Apply a carry-over decision to a backlog item through the backlog's own rules (flow and gates)."""
-    from ..backlog import commands as backlog
-
     if review.decision == KEEP:
         return
     row = tx.one("SELECT status, department_id FROM backlog_items WHERE item_id = $1", [item_id])
@@ -248,8 +247,6 @@ def promote_action(db: Database, actor: Actor, action_id: str, *, expected_versi
     needs `department_id`.
     """
     actor.require(Role.editor, "turn an action into a backlog item")
-    from ..backlog import commands as backlog
-
     def work(tx: Tx) -> str:
         action = _current_action(tx, action_id, expected_version)
         if action.item_id:

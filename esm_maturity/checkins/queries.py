@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .records import ACTION_COLUMNS, CHECKIN_COLUMNS, Action, Checkin
+from ..backlog.fields import OPEN_STATUSES
 from ..db import Database
 from ..models import NotFound
+from .records import ACTION_COLUMNS, CHECKIN_COLUMNS, Action, Checkin
 
 ACROSS = "Across departments"  # the name shown for a meeting without a department
 
@@ -107,8 +108,6 @@ def items_due_for_review(db: Database, department_id: str | None, on: dt.date) -
     columns = ["item_id", "title", "status", "owner", "due_on", "version"]
     if department_id is None or not backlog_ready(db):
         return pd.DataFrame(columns=columns)
-    from ..backlog.fields import OPEN_STATUSES
-
     return as_dates(db.frame(
         f"SELECT {', '.join(columns)} FROM backlog_items WHERE department_id = $1 "
         "AND status = ANY($3) AND (due_on <= $2 OR status = 'measuring') ORDER BY due_on NULLS LAST, item_id",

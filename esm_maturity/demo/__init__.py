@@ -1,6 +1,6 @@
 """The demo organisation: a deterministic, plausible organisation built around a given day.
 
-- organisation.py: `load_demo` and the seeders' shared context (departments, quarters, scores).
+- organisation.py: `load_demo`, the departments and their scores; context.py: what every seeder is given.
 - backlog.py, checkins.py: the demo's improvements and its year of check-ins with actions.
 
 Outside the domain: may import any domain module; nothing in the domain imports it.

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from ..backlog.fields import EFFORTS, FINAL_STATUSES, item_key, SOURCES
 from ..db import Tx
-
-if TYPE_CHECKING:
-    from .organisation import DemoContext
+from .context import DemoContext
 
 ITEM_COLUMNS = ["item_id", "title", "description", "department_id", "dimension_id", "status", "status_reason",
                 "owner", "value", "effort", "raised_on", "raised_by", "due_on", "closed_on", "outcome", "lessons",
@@ -117,7 +114,7 @@ def _keys(tx: Tx, count: int) -> list[str]:
     return [item_key(r[0]) for r in tx.execute("SELECT nextval('backlog_seq') FROM generate_series(1, $1)", [count])]
 
 
-def seed_backlog(tx: Tx, ctx: "DemoContext") -> None:
+def seed_backlog(tx: Tx, ctx: DemoContext) -> None:
     """About 60 improvements across every status, raised over the demo's two years."""
     rng = ctx.rng
     dims = [d for d, _ in ctx.dimensions if d in IDEAS]

@@ -6,6 +6,7 @@ import datetime as dt
 
 from ..checkins.records import allocate_keys
 from ..db import Tx
+from .context import DemoContext
 
 CHECKIN_FIELDS = ["checkin_id", "held_on", "department_id", "kind", "facilitator", "attendees", "notes", "decisions",
                   "wins", "blockers", "next_on", "version", "created_at", "updated_at"]
@@ -76,7 +77,7 @@ def _actions_for(rng, checkin: dict, today: dt.date, dim: str, dept_name: str, c
     return out
 
 
-def seed_checkins(tx: Tx, ctx) -> None:
+def seed_checkins(tx: Tx, ctx: DemoContext) -> None:
     """A year of department check-ins (roughly monthly), quarterly sponsor reviews and steering meetings."""
     rng, today = ctx.rng, ctx.today
     names = dict(tx.execute("SELECT department_id, name FROM departments"))

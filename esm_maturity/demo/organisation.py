@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import clock
+from ..db import Database, Tx
+from ..maturity import load_default_model
+from ..models import Actor, Quarter, Role, ValidationError, quarter_range
 from .backlog import seed_backlog
 from .checkins import seed_checkins
-from ..db import Database, Tx
-from ..maturity import load_default_model, read_model_file
-from ..models import Actor, Quarter, Role, ValidationError, quarter_range
+from .context import DemoContext
 
 DEPARTMENTS = [
     ("HR", "Human Resources", "Dana Whitfield", "Priya Natarajan"),
@@ -48,16 +48,6 @@ _SAME = [
     "Steady: {dim} practices continued as documented.",
     "",
 ]
-
-
-@dataclass
-class DemoContext:
-    rng: random.Random
-    quarters: list[Quarter]
-    departments: list[str]
-    dimensions: list[tuple[str, str]]
-    today: dt.date
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 def seed_departments(tx: Tx, ctx: DemoContext) -> None:
@@ -144,4 +134,4 @@ def load_demo(db: Database, actor: Actor, anchor: Quarter | None = None, seed: i
     return db.write(actor, work)
 
 
-__all__ = ["load_demo", "SEEDERS", "DemoContext", "read_model_file"]
+__all__ = ["load_demo", "SEEDERS"]

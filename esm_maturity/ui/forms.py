@@ -80,9 +80,10 @@ def in_conflict(scope: str) -> bool:
     return bool(st.session_state.get(_CONFLICT.format(scope)))
 
 
-def save(scope: str, work: Callable[[], Any], done: str) -> Any:
-    """Run a form's save: on success forget the form and rerun with `done` as the flash message; on
-    a conflict show it and offer to load the latest (the person's edits stay); on another error show it."""
+def save(scope: str, work: Callable[[], Any], done: str | Callable[[Any], str]) -> Any:
+    """Run a form's save: on success forget the form and rerun with `done` as the flash message (or
+    the message `done` makes from what `work` returned); on a conflict show it and offer to load the
+    latest (the person's edits stay); on another error show it."""
     try:
         result = work()
     except ConflictError as err:
@@ -93,14 +94,16 @@ def save(scope: str, work: Callable[[], Any], done: str) -> Any:
         show_error(err)
         return None
     forget(scope)
-    flash(done)
+    flash(done(result) if callable(done) else done)
     return result
 
 
-def offer_reload(scope: str, where: Any = st, label: str = "Discard my changes and load the latest") -> None:
-    """After a refused save: one button that drops the person's edits and loads the latest record."""
+def offer_reload(scope: str, where: Any = st, label: str = "Discard my changes and load the latest",
+                 key: str | None = None) -> None:
+    """After a refused save: one button (key `reload_<scope>` unless given) that drops the person's
+    edits and loads the latest record."""
     if in_conflict(scope):
-        if where.button(label, key=f"reload_{scope}"):
+        if where.button(label, key=key or f"reload_{scope}"):
             forget(scope)
             st.rerun()
 

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from esm_maturity.assessments import get_assessment, reopen_assessment, save_assessment, scoring_sheet
+from esm_maturity.assessments import (gap_improvement_title, get_assessment, largest_gaps_first, reopen_assessment,
+                                      save_assessment, scoring_sheet)
 from esm_maturity.departments import add_department
 from esm_maturity.maturity import dimensions, set_dimension_active
 from esm_maturity.models import (ConflictError, LockedError, NotFound, PermissionDenied, Quarter, ScoreInput,
@@ -151,3 +152,12 @@ def test_unknown_department_and_quarter(org):
     with pytest.raises(ValidationError, match="YYYY-Qn"):
         save_assessment(org, EDITOR, "2026/2", "HR", all_scored(org), expected_version=0)
     assert org.scalar("SELECT count(*) FROM assessments") == 0
+
+
+def test_gaps_come_largest_first_with_a_title_for_the_backlog(org):
+    entries = all_scored(org, 3, sponsorship=1, knowledge=4)   # every target is 4
+    save_assessment(org, EDITOR, Q, "HR", entries, expected_version=0)
+    sheet = largest_gaps_first(scoring_sheet(org, Q, "HR"))
+    assert sheet[0].dimension.dimension_id == "sponsorship" and sheet[-1].dimension.dimension_id == "knowledge"
+    assert gap_improvement_title(sheet[0]) == f"Raise {sheet[0].dimension.name.lower()} from level 1 to 4"
+    assert gap_improvement_title(sheet[-1]) == f"Improve {sheet[-1].dimension.name.lower()}"
