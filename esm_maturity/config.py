@@ -25,8 +25,8 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
 def local_actor() -> Actor:
     """Who is using the app on this machine.
 
-    Until sign-in exists the person is the local user (ESM_ACTOR overrides the
-    name) with the role from ESM_ROLE: admin (default), editor or viewer.
+    The person is the local user (ESM_ACTOR overrides the name) with the role from
+    ESM_ROLE: admin (default), editor or viewer.
     """
     name = os.environ.get("ESM_ACTOR", "").strip()
     if not name:

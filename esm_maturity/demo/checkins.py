@@ -126,9 +126,7 @@ def seed_checkins(tx: Tx, ctx: DemoContext) -> None:
 
 
 def _link_backlog(tx: Tx, meetings: list[dict], actions: list[dict]) -> None:
-    """Link a few open actions to the backlog items of their department (when the demo has a backlog)."""
-    if not tx.one("SELECT count(*) FROM information_schema.tables WHERE table_name = 'backlog_items'")[0]:
-        return
+    """Link a few open actions to the backlog items of their department."""
     items: dict[str, list[str]] = {}
     for item_id, dept in tx.execute("SELECT item_id, department_id FROM backlog_items "
                                     "WHERE status NOT IN ('closed', 'rejected', 'withdrawn') ORDER BY item_id"):

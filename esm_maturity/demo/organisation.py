@@ -1,7 +1,8 @@
-"""A deterministic demo organisation: departments, eight quarters of scores, and more.
+"""A deterministic demo organisation: ten departments, eight quarters of scores, a backlog and a year
+of check-ins.
 
-Each part of the demo is a seeder: a function (tx, ctx) that writes its rows inside the
-one transaction that loads the demo. Later capabilities add their seeder to SEEDERS.
+Each part of the demo is a seeder: a function (tx, ctx) in SEEDERS that writes its rows inside the
+one transaction that loads the demo.
 """
 
 from __future__ import annotations

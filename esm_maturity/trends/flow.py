@@ -29,9 +29,8 @@ def _params(f: Filters) -> list:
 
 
 def backlog_ready(db: Database) -> bool:
-    """True when the backlog table exists and holds at least one item."""
-    exists = db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'backlog_items'")
-    return bool(exists) and bool(db.scalar("SELECT count(*) FROM backlog_items"))
+    """True when the backlog holds at least one item (the flow charts have something to show)."""
+    return db.one("SELECT 1 FROM backlog_items LIMIT 1") is not None
 
 
 def _by_quarter(frame: pd.DataFrame, f: Filters, columns: list[str], fill=0) -> pd.DataFrame:
