@@ -1,4 +1,5 @@
-"""The backlog's vocabulary and the checking of an item's fields (no database needed)."""
+"""The backlog's vocabulary, the checking of an item's fields, and what the item forms offer and send
+(no database needed)."""
 
 from __future__ import annotations
 
@@ -180,3 +181,40 @@ def clean_fields(fields: dict, allowed: frozenset | set) -> dict:
     if problems:
         raise ValidationError(problems=problems)
     return out
+
+
+# --- what the item forms offer and send ---------------------------------------------------------
+
+# The edit form's fields, in the order they are sent.
+FORM_FIELDS = ("title", "description", "status", "department_id", "dimension_id", "owner", "value", "effort",
+               "due_on", "source", "status_reason", "outcome", "lessons")
+# Choices a form offers blank ("not set", "not rated", "not sized"): blank there is no value.
+_BLANK_CHOICES = ("dimension_id", "value", "effort")
+
+
+def form_values(item: dict) -> dict:
+    """What the edit form shows for a stored item: its fields, with '' for an unset choice."""
+    return {name: (item[name] or "") if name in _BLANK_CHOICES else item[name] for name in FORM_FIELDS}
+
+
+def form_fields(values: dict) -> dict:
+    """A form's values as an item's fields: a blank choice is no value (None)."""
+    return {name: (value or None) if name in _BLANK_CHOICES else value for name, value in values.items()}
+
+
+def status_choices(status: str) -> list[str]:
+    """The statuses an item's form offers: where it is, then where it may move next."""
+    return [status, *next_statuses(status)]
+
+
+def with_current(options: list, current: Any) -> list:
+    """Choices that still hold a record's current value when it is no longer offered (an inactive department)."""
+    return options + ([current] if current and current not in options else [])
+
+
+def item_choices(shown: list[str], linked: str | None) -> list[str]:
+    """The item picker's choices: none, the items on screen, and a linked item that is not among them."""
+    choices = [""] + shown
+    if linked and linked not in choices:
+        choices.insert(1, linked)
+    return choices

@@ -133,11 +133,11 @@ def _max_chars(tree: ast.AST) -> list[ast.Call]:
 
 
 def test_every_form_text_field_takes_max_chars_from_limits():
-    """Each max_chars= on the pages names LIMITS[...] (a number there would be a second definition). Most text
-    fields have none: max_chars cuts what is typed or pasted beyond it without a word, so the domain's check
-    (the same limit) refuses it with a message instead (tests/app/test_out_of_range.py)."""
+    """Each max_chars= on the pages and their ui/ parts names LIMITS[...] (a number there would be a second
+    definition). Most text fields have none: max_chars cuts what is typed or pasted beyond it without a word, so
+    the domain's check (the same limit) refuses it with a message instead (tests/app/test_out_of_range.py)."""
     found = 0
-    for page in sorted((ROOT / "pages").glob("*.py")):
+    for page in sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "esm_maturity" / "ui").glob("*.py")]):
         for call in _max_chars(ast.parse(page.read_text())):
             source = ast.unparse(next(k.value for k in call.keywords if k.arg == "max_chars"))
             named = re.fullmatch(r"LIMITS\['(\w+)'\]\[(?:'(\w+)'|\w+)\]", source)

@@ -1,0 +1,119 @@
+"""The backlog grid: quick edits saved by item key, with the version each row showed.
+
+st.data_editor reports edits by row position, and positions move when someone else adds or re-rates an
+item. So while edits are pending, the exact rows that were drawn stay in session state (`bl_rendered`,
+with the editor's key), and the save maps each position through them to a key and a version
+(backlog.grid). A full save starts a new round: a fresh editor over the live rows. A partial one keeps
+the rows, refreshed to their latest values and versions, so failed edits stay on screen to fix or retry,
+with a note on each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from ..backlog.fields import EFFORTS, STATUSES
+from ..backlog.grid import GRID_EDITABLE, refresh_rows, save_grid_edits
+from ..backlog.queries import Filters, GRID_COLUMNS, list_items
+from ..db import Database
+from ..limits import LIMITS
+from ..models import Actor
+from . import forms
+from .context import flash, MISSING
+from .item_form import SCOPE as ITEM_FORM
+from .text import esc
+
+KEY, RENDERED = "backlog_grid_key", "bl_rendered"
+_ROUND, _PROBLEMS = "bl_grid_round", "bl_grid_problems"
+
+_COLUMNS = {
+    "item_id": st.column_config.TextColumn("Key", width="small"),
+    "title": st.column_config.TextColumn("Title", width="medium"),
+    "department": "Department", "dimension": "Dimension",
+    "status": st.column_config.SelectboxColumn("Status", options=list(STATUSES), required=True),
+    "owner": st.column_config.TextColumn("Owner", max_chars=LIMITS["backlog_item"]["owner"]),
+    "value": st.column_config.SelectboxColumn("Value", options=[1, 2, 3, 4, 5], help="Benefit, 1 to 5"),
+    "effort": st.column_config.SelectboxColumn("Effort", options=list(EFFORTS)),
+    "due_on": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
+    "gap": st.column_config.NumberColumn("Gap", help="Target minus latest submitted score", format="%d"),
+    "priority": st.column_config.NumberColumn("Priority", format="%.1f",
+                                              help="value × (1 + gap) ÷ effort points; see below")}
+_CONFLICT_NOTE = ("Someone else saved these items after you loaded the grid; their change is kept and shown in the "
+                  "rows now. Your edits are still on screen: **Save changes** again to put yours on top, or "
+                  "**Discard my edits**.")
+
+
+@dataclass(frozen=True)
+class Grid:
+    key: str              # the editor's widget key: a new round or other filters give a fresh editor
+    rows: pd.DataFrame    # the rows as drawn (kept while edits are pending)
+    pending: dict         # the edited rows by position, not saved yet
+    matching: int         # how many items match the filters (the grid holds the first of them)
+
+
+def rows(db: Database, filters: Filters) -> Grid:
+    """The grid's rows: the live ones, or while edits are pending the ones the person is editing."""
+    fresh = list_items(db, filters)
+    signature = hashlib.sha1(repr(filters).encode()).hexdigest()[:10]
+    key = f"backlog_grid_{st.session_state.setdefault(_ROUND, 0)}_{signature}"
+    st.session_state[KEY] = key
+    pending = (st.session_state.get(key) or {}).get("edited_rows") or {}
+    rendered = st.session_state.get(RENDERED)
+    if not (pending and rendered and rendered[0] == key):
+        rendered = (key, fresh[GRID_COLUMNS].reset_index(drop=True))
+        st.session_state[RENDERED] = rendered
+    return Grid(key, rendered[1], pending, int(fresh["matching"].iloc[0]) if len(fresh) else 0)
+
+
+def editor(grid: Grid, can_edit: bool) -> None:
+    """The editable table: only the quick-edit columns, and none for a viewer."""
+    if grid.matching > len(grid.rows):
+        st.caption(f"Showing the first {len(grid.rows):,} of {grid.matching:,} matching items: narrow the filters "
+                   "to see the rest.")
+    st.data_editor(grid.rows, key=grid.key, hide_index=True, placeholder=MISSING, num_rows="fixed", width="stretch",
+                   height=min(420, 35 * (len(grid.rows) + 1) + 3),
+                   disabled=not can_edit or [c for c in GRID_COLUMNS if c not in GRID_EDITABLE],
+                   column_order=[c for c in GRID_COLUMNS if c != "version"], column_config=_COLUMNS)
+
+
+def save_bar(db: Database, actor: Actor, grid: Grid) -> None:
+    """Save and discard, then what the last save could not do (kept while its edits are on screen)."""
+    buttons = st.columns([1.2, 1.2, 5])
+    if buttons[0].button("Save changes", key="backlog_save", type="primary", icon=":material/save:",
+                         disabled=not grid.pending or not actor.can_edit):
+        _save(db, actor, grid)
+    if buttons[1].button("Discard my edits", key="backlog_discard", disabled=not grid.pending):
+        st.session_state[_ROUND] += 1
+        st.session_state.pop(_PROBLEMS, None)
+        st.rerun()
+    if grid.pending and _PROBLEMS in st.session_state:
+        notes, failed = st.session_state[_PROBLEMS]
+        for note in notes:
+            st.success(note)
+        for result in failed:
+            st.error(f"{result.item_id}: {esc(result.message)}")
+        if any(r.outcome == "conflict" for r in failed):
+            st.warning(_CONFLICT_NOTE)
+    elif not grid.pending:
+        st.session_state.pop(_PROBLEMS, None)
+    if grid.pending:
+        st.caption(f"{len(grid.pending)} row(s) edited, not saved yet.")
+
+
+def _save(db: Database, actor: Actor, grid: Grid) -> None:
+    results = save_grid_edits(db, actor, grid.rows, grid.pending)
+    forms.forget(ITEM_FORM)  # the detail form reloads the items just saved
+    saved = [r.item_id for r in results if r.outcome == "saved"]
+    failed = [r for r in results if r.outcome != "saved"]
+    if not failed:
+        st.session_state[_ROUND] += 1
+        flash(("Saved " + ", ".join(saved) + ".") if saved else "Nothing had changed.")
+    # Keep every row on the same item, with its latest values and version: saved edits become
+    # no-ops, and the edits that failed stay on screen to fix or retry.
+    st.session_state[RENDERED] = (grid.key, refresh_rows(db, grid.rows))
+    st.session_state[_PROBLEMS] = ([f"Saved {', '.join(saved)}."] if saved else [], failed)
+    st.rerun()

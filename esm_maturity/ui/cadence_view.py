@@ -1,0 +1,58 @@
+"""The cadence on screen, for any page that shows it: the quiet window, the three counts (departments
+gone quiet, overdue actions, self-assessments not submitted) and the three lists behind them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ..checkins.cadence import DEFAULT_QUIET_DAYS, Cadence
+from .context import MISSING
+
+QUIET_DAYS_KEY = "quiet_days"
+EXPLAINED = ("Active departments without a check-in", "Open check-in actions past their due date",
+             "Active departments whose self-assessment for this quarter is not submitted")
+
+
+def quiet_days_field() -> int:
+    """How many days without a check-in make a department quiet."""
+    return int(st.number_input("A department has gone quiet after this many days without a check-in", min_value=1,
+                               max_value=730, value=DEFAULT_QUIET_DAYS, step=1, key=QUIET_DAYS_KEY, width=320))
+
+
+def counts(view: Cadence, *, explained: bool = False) -> None:
+    """The three counts side by side; `explained` adds a tooltip saying what each one counts."""
+    helps = EXPLAINED if explained else (None, None, None)
+    cols = st.columns(3)
+    cols[0].metric(f"Quiet for {view.quiet_days}+ days", len(view.quiet), help=helps[0])
+    cols[1].metric("Overdue actions", len(view.overdue), help=helps[1])
+    cols[2].metric(f"Not submitted {view.quarter}", len(view.not_submitted), help=helps[2])
+
+
+def lists(view: Cadence) -> None:
+    """The three lists in full, each with the words for when it is empty."""
+    st.subheader("Departments gone quiet", anchor=False)
+    _table(view.quiet.drop(columns=["department_id"]),
+           f"Every active department has met in the last {view.quiet_days} days.",
+           {"department": "Department", "champion": "Champion",
+            "last_checkin": st.column_config.DateColumn("Last check-in"), "days_since": "Days since",
+            "next_planned": st.column_config.DateColumn("Next planned")})
+    st.subheader("Overdue actions", anchor=False)
+    _table(view.overdue[["action_id", "text", "owner", "department", "due_on", "days_overdue", "checkin_id",
+                         "item_id"]],
+           "No open action is past its due date.",
+           {"action_id": "Action", "text": "What", "owner": "Owner", "department": "Department",
+            "due_on": st.column_config.DateColumn("Due"), "days_overdue": "Days overdue", "checkin_id": "Agreed at",
+            "item_id": "Backlog item"})
+    st.subheader(f"Self-assessment not submitted for {view.quarter}", anchor=False)
+    _table(view.not_submitted.drop(columns=["department_id"]), f"Every active department has submitted {view.quarter}.",
+           {"department": "Department", "champion": "Champion", "status": "Status"})
+
+
+def _table(frame: pd.DataFrame, all_clear: str, columns: dict[str, Any]) -> None:
+    if frame.empty:
+        st.success(all_clear)
+    else:
+        st.dataframe(frame, hide_index=True, placeholder=MISSING, width="stretch", column_config=columns)
