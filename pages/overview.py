@@ -7,6 +7,7 @@ from esm_maturity.checkins import cadence
 from esm_maturity.charts import figures as charts
 from esm_maturity.demo.organisation import load_demo
 from esm_maturity.models import EsmError, Quarter
+from esm_maturity.ui import cadence_view
 from esm_maturity.ui.context import MISSING, page_setup, show_error, show_flash
 from esm_maturity.ui.text import esc
 
@@ -91,23 +92,6 @@ else:
                                 "change": st.column_config.NumberColumn("Change", format="%+d")})
 
 st.subheader("Cadence", anchor=False)
-pulse = cadence.cadence(db)
-cols = st.columns(3)
-cols[0].metric(f"Quiet for {pulse.quiet_days}+ days", len(pulse.quiet), help="Active departments without a check-in")
-cols[1].metric("Overdue actions", len(pulse.overdue), help="Open check-in actions past their due date")
-cols[2].metric(f"Not submitted {pulse.quarter}", len(pulse.not_submitted),
-               help="Active departments whose self-assessment for this quarter is not submitted")
-cols = st.columns([1, 2, 1], gap="medium")
-cols[0].dataframe(pulse.quiet[["department", "last_checkin"]], hide_index=True,
-                  placeholder=MISSING, width="stretch",
-                  column_config={"department": "Gone quiet",
-                                 "last_checkin": st.column_config.DateColumn("Last check-in")})
-cols[1].dataframe(pulse.overdue[["text", "department", "due_on"]], hide_index=True,
-                  placeholder=MISSING, width="stretch",
-                  column_config={"text": "Overdue action", "department": "Department",
-                                 "due_on": st.column_config.DateColumn("Due")})
-cols[2].dataframe(pulse.not_submitted[["department", "status"]], hide_index=True,
-                  placeholder=MISSING, width="stretch",
-                  column_config={"department": f"Not submitted {pulse.quarter}", "status": "Status"})
+cadence_view.summary(cadence.cadence(db))
 st.page_link("pages/checkins.py", label="Check-ins: record a meeting, follow up actions, change the quiet window",
              icon=":material/groups:")

@@ -51,6 +51,21 @@ def lists(view: Cadence) -> None:
            {"department": "Department", "champion": "Champion", "status": "Status"})
 
 
+def summary(view: Cadence) -> None:
+    """The overview's short form: the counts, then the first columns of each list side by side."""
+    counts(view, explained=True)
+    cols = st.columns([1, 2, 1], gap="medium")
+    cols[0].dataframe(view.quiet[["department", "last_checkin"]], hide_index=True, placeholder=MISSING,
+                      width="stretch", column_config={"department": "Gone quiet",
+                                                      "last_checkin": st.column_config.DateColumn("Last check-in")})
+    cols[1].dataframe(view.overdue[["text", "department", "due_on"]], hide_index=True, placeholder=MISSING,
+                      width="stretch", column_config={"text": "Overdue action", "department": "Department",
+                                                      "due_on": st.column_config.DateColumn("Due")})
+    cols[2].dataframe(view.not_submitted[["department", "status"]], hide_index=True, placeholder=MISSING,
+                      width="stretch", column_config={"department": f"Not submitted {view.quarter}",
+                                                      "status": "Status"})
+
+
 def _table(frame: pd.DataFrame, all_clear: str, columns: dict[str, Any]) -> None:
     if frame.empty:
         st.success(all_clear)
