@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,6 +112,44 @@ SYSTEM = Actor("system", Role.admin)
 
 # The days this app tracks: every date a person enters must fall in this range.
 FIRST_DAY, LAST_DAY = dt.date(1990, 1, 1), dt.date(2200, 12, 31)
+
+
+def is_blank(value: Any) -> bool:
+    """Nothing was given: None, NaN, white space, or (from a grid) pandas' NA and NaT."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    pd = sys.modules.get("pandas")   # only values from a grid can be pandas' own; plain ones need no pandas
+    if pd is None:
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like: not blank
+        return False
+
+
+def parse_day(value: Any, field: str, *, required: bool = False) -> dt.date | None:
+    """A date a person gave: a date, a datetime, a pandas Timestamp or ISO text YYYY-MM-DD, inside the
+    tracked range. Blank (None, NaN, NaT, white space) is None, or an error when `required`."""
+    if is_blank(value):
+        if required:
+            raise ValidationError("a date is required", field)
+        return None
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip()).date()
+        except ValueError:
+            raise ValidationError(f"{value!r} is not a date; write it as YYYY-MM-DD", field) from None
+    if not isinstance(value, dt.date):
+        raise ValidationError(f"{value!r} is not a date; write it as YYYY-MM-DD", field)
+    return check_day(value, field)
 
 
 def check_day(value: dt.date, field: str) -> dt.date:

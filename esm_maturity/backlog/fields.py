@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
-import sys
 from typing import Any
 
 from ..limits import LIMITS, too_long
-from ..models import Problem, ValidationError, check_day, clean_text
+from ..models import Problem, ValidationError, clean_text, is_blank, parse_day
 
 STATUSES = ("idea", "accepted", "planned", "in progress", "on hold", "measuring", "closed", "rejected", "withdrawn")
 OPEN_STATUSES = STATUSES[:6]
@@ -60,24 +57,8 @@ def item_key(number: int) -> str:
 # --- cleaning input ----------------------------------------------------------------------
 
 
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if isinstance(value, str) and not value.strip():
-        return True
-    pd = sys.modules.get("pandas")   # values from a grid: pandas NaT / NA, numpy NaN
-    if pd is None:                   # (plain Python values need no pandas: see db._is_frame)
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-like: not blank
-        return False
-
-
 def parse_value(value: Any) -> int | None:
-    if _blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, bool):
         raise ValidationError(f"{value} is not a value; rate it with a whole number from 1 to 5", "value")
@@ -92,7 +73,7 @@ def parse_value(value: Any) -> int | None:
 
 
 def parse_effort(value: Any) -> str | None:
-    if _blank(value):
+    if is_blank(value):
         return None
     text = str(value).strip().upper()
     if text not in EFFORTS:
@@ -101,7 +82,7 @@ def parse_effort(value: Any) -> str | None:
 
 
 def parse_source(value: Any) -> str:
-    if _blank(value):
+    if is_blank(value):
         return "staff idea"
     text = " ".join(str(value).replace("_", " ").split()).lower()
     if text == "checkin":
@@ -111,20 +92,6 @@ def parse_source(value: Any) -> str:
     return text
 
 
-def parse_date(value: Any, field: str) -> dt.date | None:
-    if _blank(value):
-        return None
-    if isinstance(value, dt.datetime):
-        return check_day(value.date(), field)
-    if isinstance(value, dt.date):
-        return check_day(value, field)
-    try:
-        day = dt.datetime.fromisoformat(str(value).strip()).date()
-    except ValueError:
-        raise ValidationError(f"{value!r} is not a date; write it as YYYY-MM-DD", field) from None
-    return check_day(day, field)
-
-
 def _clean_one(name: str, value: Any) -> Any:
     if name == "title":
         text = clean_text(value, "title", _TEXT_LIMITS["title"])
@@ -132,12 +99,12 @@ def _clean_one(name: str, value: Any) -> Any:
             raise ValidationError("is required: say in a few words what will improve", "title")
         return text
     if name == "department_id":
-        text = "" if _blank(value) else str(value).strip()
+        text = "" if is_blank(value) else str(value).strip()
         if not text:
             raise ValidationError("is required: pick the department that owns the improvement", "department_id")
         return text
     if name == "dimension_id":
-        return None if _blank(value) else str(value).strip()
+        return None if is_blank(value) else str(value).strip()
     if name == "status":
         return parse_status(value)
     if name == "value":
@@ -147,9 +114,9 @@ def _clean_one(name: str, value: Any) -> Any:
     if name == "source":
         return parse_source(value)
     if name in ("raised_on", "due_on", "closed_on"):
-        return parse_date(value, name)
+        return parse_day(value, name)
     if name == "source_ref":   # a reference (an action's key, an assessment's quarter/department/dimension)
-        return None if _blank(value) else _reference(value, name)
+        return None if is_blank(value) else _reference(value, name)
     if name == "item_id":
         text = str(value).strip().upper()
         if not _ITEM_ID_RE.match(text):

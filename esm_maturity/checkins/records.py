@@ -11,7 +11,7 @@ from typing import Any
 
 from ..db import Tx
 from ..limits import LIMITS
-from ..models import Problem, ValidationError, check_day, check_department_id, clean_text
+from ..models import Problem, ValidationError, check_department_id, clean_text, parse_day
 
 KINDS = ("department", "sponsor review", "steering")
 KIND_LABELS = {"department": "Department check-in", "sponsor review": "Sponsor review", "steering": "Steering"}
@@ -128,26 +128,6 @@ class Recorded:
 # --- validation -----------------------------------------------------------------------------
 
 
-def parse_date(value: Any, field_name: str, *, required: bool = False) -> dt.date | None:
-    """A date from a date, a datetime, a pandas Timestamp or ISO text YYYY-MM-DD."""
-    if value is None or (isinstance(value, str) and not value.strip()) or value != value:  # NaN/NaT
-        if required:
-            raise ValidationError("a date is required", field_name)
-        return None
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValidationError(f"{value!r} is not a date; write it as YYYY-MM-DD", field_name) from None
-    if not isinstance(value, dt.date):
-        raise ValidationError(f"{value!r} is not a date; write it as YYYY-MM-DD", field_name)
-    return check_day(value, field_name)
-
-
 def collect(problems: list[Problem], check, *args, **kwargs):
     try:
         return check(*args, **kwargs)
@@ -159,8 +139,8 @@ def collect(problems: list[Problem], check, *args, **kwargs):
 def validate_checkin(data: CheckinInput) -> dict:
     """The clean column values of a check-in, or ValidationError listing every problem."""
     problems: list[Problem] = []
-    held_on = collect(problems, parse_date, data.held_on, "held on", required=True)
-    next_on = collect(problems, parse_date, data.next_on, "next check-in")
+    held_on = collect(problems, parse_day, data.held_on, "held on", required=True)
+    next_on = collect(problems, parse_day, data.next_on, "next check-in")
     if held_on and next_on and next_on < held_on:
         problems.append(Problem("next check-in", f"{next_on} is before this check-in was held ({held_on}); "
                                                  "pick a later date or leave it blank"))
@@ -190,7 +170,7 @@ def validate_action(data: ActionInput, label: str, held_on: dt.date | None = Non
     if text is not None and not text.strip():
         problems.append(Problem(label, "say what will be done (the action's text is empty), or clear the row"))
     owner = collect(problems, clean_text, data.owner, f"{label} owner", ACTION_LIMITS["owner"])
-    due_on = collect(problems, parse_date, data.due_on, f"{label} due date")
+    due_on = collect(problems, parse_day, data.due_on, f"{label} due date")
     if due_on and held_on and due_on < held_on:
         problems.append(Problem(f"{label} due date", f"{due_on} is before the check-in ({held_on}); pick a later date"))
     if problems:

@@ -11,11 +11,11 @@ import datetime as dt
 import pandas as pd
 
 from .. import clock
+from ..backlog.fields import OPEN_STATUSES
 from ..db import Database
 from ..models import Quarter
 from .queries import Filters
 
-OPEN_STATUSES = ("idea", "accepted", "planned", "in progress", "on hold", "measuring")
 AGE_BUCKETS = ("under 30 days", "30-89 days", "90-179 days", "180-364 days", "a year or more")
 
 # Backlog items within the department and dimension filters; $1-$4 from _params().

@@ -77,3 +77,22 @@ def test_roles_are_enforced():
     assert Role.parse("Editor") is Role.editor
     with pytest.raises(ValidationError):
         Role.parse("boss")
+
+
+def test_one_way_to_read_a_day():
+    import datetime as dt
+
+    import pandas as pd
+
+    from esm_maturity.models import ValidationError, parse_day
+
+    for blank in (None, "", "  ", float("nan"), pd.NA, pd.NaT):
+        assert parse_day(blank, "due") is None
+    with pytest.raises(ValidationError, match="required"):
+        parse_day(pd.NaT, "held on", required=True)
+    assert parse_day(pd.Timestamp("2026-11-02 10:00"), "due") == dt.date(2026, 11, 2)
+    assert parse_day(" 2026-11-02 ", "due") == parse_day(dt.datetime(2026, 11, 2, 9), "due") == dt.date(2026, 11, 2)
+    with pytest.raises(ValidationError, match="write it as YYYY-MM-DD"):
+        parse_day("02/11/2026", "due")
+    with pytest.raises(ValidationError, match="out of range: use a date from 1990-01-01 to 2200-12-31"):
+        parse_day("2250-01-01", "due")
