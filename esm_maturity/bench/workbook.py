@@ -16,14 +16,15 @@ import xlsxwriter
 
 from ..db import Database
 from ..models import SYSTEM
+from ..workbook import apply_import, export_to, read_upload
+from ..workbook.store import enabled_sheets, export_rows
+from .memprobe import measure
 from .org import Benchmark
 
 
 def _export_path(org) -> Path:
     path = org.workdir / "workbook-export.xlsx"
     if not path.exists():
-        from ..workbook import export_to
-
         export_to(org.db, path)
     return path
 
@@ -31,8 +32,6 @@ def _export_path(org) -> Path:
 def _rows(org) -> list[tuple[str, list[tuple]]]:
     cached = getattr(org, "_workbook_rows", None)
     if cached is None:
-        from ..workbook.store import enabled_sheets, export_rows
-
         cached = [(s.name, export_rows(org.db.rows, s)) for s in enabled_sheets(org.db.rows)]
         org._workbook_rows = cached
     return cached
@@ -49,8 +48,6 @@ def export_floor(org) -> None:
 
 
 def export_large(org) -> None:
-    from ..workbook import export_to
-
     export_to(org.db, org.workdir / "export.xlsx")
 
 
@@ -74,8 +71,6 @@ def drop_target(target: Database) -> None:
 
 def import_large(org, target: Database) -> None:
     """Read, check and import the large organisation's export into an empty database; committed at the end."""
-    from ..workbook import apply_import, read_upload
-
     data = _export_path(org).read_bytes()
     report = apply_import(target, SYSTEM, read_upload(target, data, "large.xlsx"))
     assert report.applied and report.total_changes > 100_000, report.lines()[:12]
@@ -83,8 +78,6 @@ def import_large(org, target: Database) -> None:
 
 def import_memory(org) -> dict[str, float]:
     """Resident memory of importing the large organisation's export into an empty database, in a fresh process."""
-    from .memprobe import measure
-
     target = org.workdir / "import-memory.duckdb"
     try:
         return measure("import", str(target), str(_export_path(org)))
@@ -95,8 +88,6 @@ def import_memory(org) -> dict[str, float]:
 
 def export_memory(org) -> dict[str, float]:
     """Resident memory of exporting the large organisation, in a fresh process (from a copy of its database)."""
-    from .memprobe import measure
-
     org.db.checkpoint()
     copy = org.workdir / "export-memory.duckdb"
     shutil.copyfile(org.db.path, copy)

@@ -1,10 +1,18 @@
 """Excel workbooks: whole-data export and import, the template, offline self-assessment forms.
 
 The contract is ../shared/WORKBOOK.md, mirrored and extended in contract.py (the workbook is a
-full backup: every field a person sees, the status history too). Files are checked
-before parsing (safety.py), read with python-calamine (reader.py), validated against the
-domain's rules and applied all or nothing (importer.py, rules*.py), and written with
-xlsxwriter in constant-memory mode (writer.py).
+full backup: every field a person sees, the status history too).
+
+The file side knows files, never the database: contract.py (the format as data), safety.py
+(checks before any parser), loader.py (calamine in a worker thread), cells.py (a cell by its
+column's kind), parsed.py and reader.py (sheets into typed rows and issues), writer.py (xlsxwriter
+in constant-memory mode) and form_file.py (the form's layout, returned forms read back). It
+imports only the domain's values (models, limits, clock).
+
+The import side may use the database: plan.py (Change, Context, ImportReport), sheets/ (the
+per-sheet rules), importer.py (plan, preview, apply all or nothing), table_writer.py (the writer
+thread), upsert.py (the SQL an import writes), store.py (what the database holds, for export)
+and forms.py (the forms of this database).
 """
 
 from __future__ import annotations
@@ -15,8 +23,10 @@ from typing import BinaryIO
 
 from ..db import Database
 from . import contract, forms
-from .importer import ImportFailed, ImportReport, apply_import, import_file, preview_import
-from .reader import Issue, ParsedWorkbook, open_workbook, read_workbook
+from .importer import apply_import, import_file, preview_import
+from .parsed import Issue, ParsedWorkbook
+from .plan import ImportFailed, ImportReport
+from .reader import open_workbook, read_workbook
 from .safety import MAX_UPLOAD_BYTES, UnsafeWorkbook
 from .store import enabled_sheets, export_rows, model_about, model_version
 from .writer import write_workbook

@@ -20,7 +20,7 @@ from ..limits import LIMITS
 FORMAT = "esm-maturity-workbook"
 FORMAT_VERSION = "1"
 
-# Column kinds: how a cell is parsed (reader.parse_cell) and written (writer).
+# Column kinds: how a cell is parsed (cells.PARSERS) and written (writer).
 TEXT, KEY, INT, BOOL, DATE, DATETIME, LEVEL, SCORE, QUARTER, CHOICE = (
     "text", "key", "int", "bool", "date", "datetime", "level", "score", "quarter", "choice")
 

@@ -18,6 +18,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+from python_calamine import CalamineWorkbook
+
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
@@ -122,8 +124,6 @@ class SheetLoader:
 
 
 def _open(data: bytes) -> tuple[Any, list[str]]:
-    from python_calamine import CalamineWorkbook
-
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     return book, list(book.sheet_names)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
 
+import pytest
+
+from esm_maturity.bench import org as org_module
 from esm_maturity.bench import runner as bench
 from esm_maturity.bench.runner import Benchmark
 
@@ -15,8 +17,28 @@ def _stub_org(workdir, quarters=24):
                            workdir=workdir)
 
 
+class _Clock:
+    """The benchmark's clock, advanced by the stub benchmarks themselves: timings exact on a busy machine."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+CLOCK = _Clock()
+
+
 def _sleep(seconds):
-    return lambda org: time.sleep(seconds)
+    def run(org):
+        CLOCK.now += seconds
+    return run
+
+
+@pytest.fixture(autouse=True)
+def exact_clock(monkeypatch):
+    monkeypatch.setattr(org_module, "time", SimpleNamespace(perf_counter=CLOCK.perf_counter))
 
 
 def test_targets_follow_the_floor_and_resident_memory_counts(monkeypatch):

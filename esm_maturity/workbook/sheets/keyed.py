@@ -1,4 +1,4 @@
-"""Helpers the sheet handlers share: valid unique keys, values with fallbacks, stored rows."""
+"""What the sheet rules share: rows with valid unique keys, values with fallbacks, stored rows."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import re
 from operator import itemgetter
 from typing import Any
 
-from ..models import ValidationError
-from .importer import Context
-from .reader import ParsedSheet, Row
+from ...backlog.fields import clean_fields
+from ...models import ValidationError
+from ..parsed import ParsedSheet, Row
+from ..plan import Context
 
 
 _CLEAN_ITEM_ID = re.compile(r"CI-\d{4,}\Z")   # already what clean_fields makes of a key: nothing to do
@@ -18,8 +19,6 @@ def check_item_id(value):
     """A backlog item's key as the app writes it (CI-0042), or ValidationError."""
     if value.__class__ is str and _CLEAN_ITEM_ID.match(value):
         return value
-    from ..backlog.fields import clean_fields
-
     return clean_fields({"item_id": value}, {"item_id"})["item_id"]
 
 
@@ -33,7 +32,7 @@ def keyed(ctx: Context, ps: ParsedSheet, check=None) -> list[tuple[Row, tuple]]:
     Each check runs once per distinct value; rows are only touched for values the check
     rejects or rewrites (most keys come in clean, so most rows need nothing). A sheet whose
     keys are all clean and distinct (the usual case) needs no per-row bookkeeping at all.
-    A rejected row is left out, so its key errors never meet the handler's on the same row.
+    A rejected row is left out, so its key errors never meet the rule's on the same row.
     """
     names = ps.spec.key
     auto = ps.spec.auto_key

@@ -11,11 +11,11 @@ entry, stored or in the sheet, is the status the import gives it (a restored bac
 
 from __future__ import annotations
 
-from ..db import Tx
-from . import contract as c
-from .importer import Change, Context
+from ...db import Tx
+from .. import contract as c
+from ..parsed import ParsedWorkbook
+from ..plan import Change, Context
 from .keyed import check_item_id, keyed, label, stored
-from .reader import ParsedWorkbook
 
 HISTORY_COLUMNS = ("item_id", "changed_at", "status", "actor")   # the key first, in the sheet's key order
 HISTORY_SQL = f"SELECT {', '.join(HISTORY_COLUMNS)} FROM backlog_status_history"
