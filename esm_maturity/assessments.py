@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from .db import Database, Tx
 from .limits import LIMITS
 from .maturity import Dimension, dimensions
-from .models import (Actor, ConflictError, LockedError, NotFound, Problem, Quarter, Role, ScoreInput,
-                     ScoreValue, ValidationError, clean_text, parse_level)
+from .models import (DRAFT, SUBMITTED, Actor, ConflictError, LockedError, NotFound, Problem, Quarter, Role,
+                     ScoreInput, ScoreValue, ValidationError, clean_text, parse_level)
 
-DRAFT, SUBMITTED = "draft", "submitted"
 EVIDENCE_MAX = LIMITS["score"]["evidence"]
 
 

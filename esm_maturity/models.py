@@ -108,6 +108,13 @@ class Actor:
 SYSTEM = Actor("system", Role.admin)
 
 
+# --- assessments ----------------------------------------------------------------------------
+
+# A self-assessment is a draft until it is submitted (and locked).
+DRAFT, SUBMITTED = "draft", "submitted"
+ASSESSMENT_STATUSES = (DRAFT, SUBMITTED)
+
+
 # --- days ---------------------------------------------------------------------------------
 
 # The days this app tracks: every date a person enters must fall in this range.

@@ -34,7 +34,7 @@ with export_tab:
         data, stamp = st.session_state["data_export"]
         left.download_button("Download the workbook", data, workbook.export_filename(stamp), XLSX,
                              key="data_export_download", icon=":material/download:", type="primary")
-    right.download_button("Download an empty template", workbook.template_bytes(db), "esm-workbook-template.xlsx",
+    right.download_button("Download an empty template", workbook.template_bytes(), "esm-workbook-template.xlsx",
                           XLSX, key="data_template_download", icon=":material/draft:")
 
 with import_tab:

@@ -8,7 +8,7 @@ import datetime as dt
 from .. import clock
 from ..checkins import cadence, timeline
 from ..checkins import queries as checkins_queries
-from ..checkins.records import allocate_keys
+from ..checkins.keys import allocate_keys
 from ..db import Tx
 from ..demo.checkins import ACTION_FIELDS, CHECKIN_FIELDS
 from .org import Benchmark, LargeOrg

@@ -17,7 +17,8 @@ import xlsxwriter
 from ..db import Database
 from ..models import SYSTEM
 from ..workbook import apply_import, export_to, read_upload
-from ..workbook.store import enabled_sheets, export_rows
+from ..workbook.contract import SHEETS
+from ..workbook.store import export_rows
 from .memprobe import measure
 from .org import Benchmark
 
@@ -32,7 +33,7 @@ def _export_path(org) -> Path:
 def _rows(org) -> list[tuple[str, list[tuple]]]:
     cached = getattr(org, "_workbook_rows", None)
     if cached is None:
-        cached = [(s.name, export_rows(org.db.rows, s)) for s in enabled_sheets(org.db.rows)]
+        cached = [(s.name, export_rows(org.db.rows, s)) for s in SHEETS]
         org._workbook_rows = cached
     return cached
 

@@ -17,8 +17,9 @@ from ..backlog import commands as backlog
 from ..db import Database, Tx
 from ..limits import LIMITS
 from ..models import Actor, ConflictError, NotFound, Problem, Role, ValidationError, clean_text
+from .keys import allocate_keys
 from .records import (ACTION_COLUMNS, ACTION_STATUSES, CHECKIN_COLUMNS, DECISIONS, DROPPED, KEEP, OPEN, Action,
-                      ActionInput, CarryOverDecision, Checkin, CheckinInput, ItemReview, Recorded, allocate_keys,
+                      ActionInput, CarryOverDecision, Checkin, CheckinInput, ItemReview, Recorded,
                       collect, validate_action, validate_checkin)
 
 __all__ = ["add_action", "promote_action", "record_checkin", "set_action_status", "update_checkin"]

@@ -23,11 +23,6 @@ def as_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return frame
 
 
-def backlog_ready(db: Database) -> bool:
-    """True when the backlog's table exists (check-ins work without it)."""
-    return bool(db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'backlog_items'"))
-
-
 def like_pattern(text: str) -> str | None:
     """A case-insensitive 'contains' pattern for ILIKE ... ESCAPE '\\' (None for no search)."""
     text = (text or "").strip()
@@ -106,7 +101,7 @@ def open_actions(db: Database, department_id: str | None, on: dt.date) -> pd.Dat
 def items_due_for_review(db: Database, department_id: str | None, on: dt.date) -> pd.DataFrame:
     """The department's open backlog items due on or before `on`, and those being measured."""
     columns = ["item_id", "title", "status", "owner", "due_on", "version"]
-    if department_id is None or not backlog_ready(db):
+    if department_id is None:
         return pd.DataFrame(columns=columns)
     return as_dates(db.frame(
         f"SELECT {', '.join(columns)} FROM backlog_items WHERE department_id = $1 "

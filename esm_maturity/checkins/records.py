@@ -9,7 +9,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..db import Tx
 from ..limits import LIMITS
 from ..models import Problem, ValidationError, check_department_id, clean_text, parse_day
 
@@ -23,9 +22,6 @@ CHECKIN_LIMITS = LIMITS["checkin"]   # every text field of a check-in, with its 
 ACTION_LIMITS = LIMITS["action"]
 
 # key kind -> (sequence, prefix, table, key column): identifiers from this module only.
-_KEYS = {"checkin": ("checkin_seq", "CHK", "checkins", "checkin_id"),
-         "action": ("action_seq", "ACT", "actions", "action_id")}
-
 CHECKIN_COLUMNS = ("checkin_id, held_on, department_id, kind, facilitator, attendees, notes, decisions, wins, "
                    "blockers, next_on, version, created_at, updated_at")
 ACTION_COLUMNS = ("action_id, checkin_id, text, owner, due_on, status, item_id, version, created_at, updated_at, "
@@ -176,25 +172,3 @@ def validate_action(data: ActionInput, label: str, held_on: dt.date | None = Non
     if problems:
         raise ValidationError(problems=problems)
     return {"text": text, "owner": owner, "due_on": due_on}
-
-
-# --- keys -------------------------------------------------------------------------------------
-
-
-def allocate_keys(tx: Tx, kind: str, count: int) -> list[str]:
-    """`count` new keys (CHK-0001 / ACT-0001) from the sequence, skipping keys created elsewhere
-    (an imported workbook may bring its own); the sequence is moved past the highest such key."""
-    sequence, prefix, table, column = _KEYS[kind]
-    if count <= 0:
-        return []
-    numbers = [r[0] for r in tx.execute(f"SELECT nextval('{sequence}') FROM generate_series(1, $1)", [count])]
-    keys = [f"{prefix}-{n:04d}" for n in numbers]
-    taken = {r[0] for r in tx.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY($1)", [keys])}
-    if not taken:
-        return keys
-    highest = max((int(k[len(prefix) + 1:]) for (k,) in tx.execute(
-        f"SELECT {column} FROM {table} WHERE {column} LIKE $1", [prefix + "-%"]) if k[len(prefix) + 1:].isdigit()),
-        default=0)
-    if highest > max(numbers):
-        tx.execute(f"SELECT max(nextval('{sequence}')) FROM generate_series(1, $1)", [highest - max(numbers)])
-    return allocate_keys(tx, kind, count)

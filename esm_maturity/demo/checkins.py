@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..checkins.records import allocate_keys
+from ..checkins.keys import allocate_keys
 from ..db import Tx
 from .context import DemoContext
 

@@ -72,7 +72,6 @@ def actions(db: Database, actor: Actor, checkin: Checkin, names: dict[str, str])
     if checkin.department_id is None and any(screen.promotable(a) for a in found):
         target_department = st.selectbox("Department for new backlog items", list(names), format_func=names.get,
                                          key="promote_department")
-    backlog_ready = queries.backlog_ready(db)
     if not found:
         st.caption("No actions were agreed at this check-in.")
 
@@ -99,7 +98,7 @@ def actions(db: Database, actor: Actor, checkin: Checkin, names: dict[str, str])
                            args=(key, version, "open", f"{key} is open again."))
         if screen.promotable(action):
             cols[3].button("To backlog", key=f"promote_{key}", icon=":material/playlist_add:",
-                           disabled=not (actor.can_edit and backlog_ready),
+                           disabled=not actor.can_edit,
                            help="Create a backlog item from this action, linked both ways",
                            on_click=to_backlog, args=(key, version, target_department))
 

@@ -28,15 +28,16 @@ from .parsed import Issue, ParsedWorkbook
 from .plan import ImportFailed, ImportReport
 from .reader import open_workbook, read_workbook
 from .safety import MAX_UPLOAD_BYTES, UnsafeWorkbook
-from .store import enabled_sheets, export_rows, model_about, model_version
+from .store import export_rows, model_about, model_version
 from .writer import write_workbook
+
+SHEET_NAMES = frozenset(s.name for s in contract.SHEETS)
 
 
 def export_to(db: Database, target: str | Path | BinaryIO) -> dict[str, int]:
     """Write the whole database as the contract workbook (a full backup: contract.MACHINE_MANAGED says what it
     leaves out); returns rows per sheet."""
-    sheets = enabled_sheets(db.rows)
-    return write_workbook(target, ((s, export_rows(db.rows, s)) for s in sheets), model_version(db.rows),
+    return write_workbook(target, ((s, export_rows(db.rows, s)) for s in contract.SHEETS), model_version(db.rows),
                           model_about(db.rows))
 
 
@@ -46,22 +47,21 @@ def export_bytes(db: Database) -> bytes:
     return buffer.getvalue()
 
 
-def template_bytes(db: Database | None = None) -> bytes:
+def template_bytes() -> bytes:
     """The contract workbook with headers, dropdowns and no rows."""
-    sheets = enabled_sheets(db.rows) if db is not None else list(contract.SHEETS)
     buffer = io.BytesIO()
-    write_workbook(buffer, ((s, []) for s in sheets))
+    write_workbook(buffer, ((s, []) for s in contract.SHEETS))
     return buffer.getvalue()
 
 
 def read_upload(db: Database, data: bytes, filename: str) -> ParsedWorkbook:
-    """Check an uploaded file for this database (sheets it does not store are reported) and start reading it.
+    """Check an uploaded file (sheets the contract does not know are reported) and start reading it.
 
     Every check has run when this returns (a refused file raises UnsafeWorkbook); the big
     sheets are still being parsed, so preview_import/apply_import validate the first ones
     while the worker thread parses the rest.
     """
-    return open_workbook(data, filename, {s.name for s in enabled_sheets(db.rows)})
+    return open_workbook(data, filename, SHEET_NAMES)
 
 
 __all__ = ["read_uploads", "export_filename", "forms", "export_to", "export_bytes", "template_bytes", "read_upload", "read_workbook", "preview_import",

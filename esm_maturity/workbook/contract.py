@@ -15,7 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..backlog.fields import EFFORTS, SOURCES, STATUSES
+from ..checkins.records import ACTION_STATUSES, KINDS
 from ..limits import LIMITS
+from ..models import ASSESSMENT_STATUSES
 
 FORMAT = "esm-maturity-workbook"
 FORMAT_VERSION = "1"
@@ -24,13 +27,8 @@ FORMAT_VERSION = "1"
 TEXT, KEY, INT, BOOL, DATE, DATETIME, LEVEL, SCORE, QUARTER, CHOICE = (
     "text", "key", "int", "bool", "date", "datetime", "level", "score", "quarter", "choice")
 
-ASSESSMENT_STATUSES = ("draft", "submitted")
-BACKLOG_STATUSES = ("idea", "accepted", "planned", "in progress", "on hold", "measuring", "closed", "rejected",
-                    "withdrawn")
-EFFORTS = ("S", "M", "L", "XL")
-SOURCES = ("assessment", "check-in", "staff idea", "customer feedback", "incident", "audit")
-CHECKIN_KINDS = ("department", "sponsor review", "steering")
-ACTION_STATUSES = ("open", "done", "dropped")
+# The vocabularies are the domain's own (tests/unit/test_limits.py holds that they stay so).
+BACKLOG_STATUSES, CHECKIN_KINDS = STATUSES, KINDS
 SCORE_CHOICES = ("1", "2", "3", "4", "5", "N/A")
 LEVEL_CHOICES = ("1", "2", "3", "4", "5")
 

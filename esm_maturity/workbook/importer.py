@@ -23,7 +23,7 @@ from .parsed import ParsedWorkbook
 from .plan import Context, ImportFailed, ImportReport
 from .reader import open_workbook
 from .sheets import STEPS, Step, table_rank
-from .store import Fetch, enabled_sheets
+from .store import Fetch
 from .table_writer import TableWriter as _Writer   # the one writer apply_import runs (tests patch it here)
 
 
@@ -33,7 +33,7 @@ def plan(fetch: Fetch, actor: Actor, parsed: ParsedWorkbook, now: dt.datetime,
 
     `handled(step, ctx)` is called after each step (apply_import starts writing the finished
     tables then)."""
-    enabled = {s.name for s in enabled_sheets(fetch)}
+    enabled = {s.name for s in c.SHEETS}
     ctx = Context(fetch, actor, now.date(), now, [], enabled)
     for step in STEPS:  # each reads its sheet when it starts (parsed.sheet), the worker parses the next
         step.rule(ctx, parsed)
@@ -108,7 +108,7 @@ def combine(parsed: ParsedWorkbook | list[ParsedWorkbook]) -> ParsedWorkbook:
 
 def import_file(db: Database, actor: Actor, data: bytes, filename: str, *, dry_run: bool) -> ImportReport:
     """Read, check and import (or only preview) one file: the command line's entry point."""
-    enabled = {s.name for s in enabled_sheets(db.rows)}
+    enabled = {s.name for s in c.SHEETS}
     parsed = open_workbook(data, filename, enabled)
     if dry_run:
         return preview_import(db, actor, parsed)

@@ -32,16 +32,6 @@ EXPORT_SQL = {
 }
 
 
-def existing_tables(fetch: Fetch) -> set[str]:
-    return {r[0] for r in fetch("SELECT table_name FROM information_schema.tables", [])}
-
-
-def enabled_sheets(fetch: Fetch) -> list[c.Sheet]:
-    """The contract sheets whose tables exist in this database (Backlog etc. arrive with their features)."""
-    tables = existing_tables(fetch)
-    return [s for s in c.SHEETS if s.table in tables]
-
-
 def export_rows(fetch: Fetch, sheet: c.Sheet) -> list[tuple]:
     rows = fetch(EXPORT_SQL[sheet.name], [])
     if sheet is c.SCORES:

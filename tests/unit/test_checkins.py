@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from esm_maturity.checkins import queries
-from esm_maturity.checkins.records import ActionInput, allocate_keys, CarryOverDecision, CheckinInput, ItemReview
+from esm_maturity.checkins.keys import allocate_keys
+from esm_maturity.checkins.records import ActionInput, CarryOverDecision, CheckinInput, ItemReview
 from esm_maturity.checkins.commands import (add_action, promote_action, record_checkin, set_action_status,
                                             update_checkin)
 from esm_maturity.departments import add_department

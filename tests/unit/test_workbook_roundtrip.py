@@ -73,10 +73,10 @@ def test_formula_like_and_control_character_text_reads_back_unchanged(db, tmp_pa
 
 
 def test_template_has_every_sheet_and_header_but_no_rows(db):
-    sheets = content(template_bytes(db))
+    sheets = content(template_bytes())
     for spec in contract.SHEETS:
         assert sheets[spec.name] == [spec.column_names]
-    report = preview_import(db, ADMIN, read_upload(db, template_bytes(db), "template.xlsx"))
+    report = preview_import(db, ADMIN, read_upload(db, template_bytes(), "template.xlsx"))
     assert report.ok and report.total_changes == 0
 
 

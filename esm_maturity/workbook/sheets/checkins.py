@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from ...checkins.records import allocate_keys
+from ...checkins.keys import allocate_keys
 from ...models import check_department_id
 from .. import contract as c
 from ..parsed import ParsedWorkbook
