@@ -1,14 +1,13 @@
 """Data: the whole database as an Excel workbook (export, import, template) and offline self-assessment forms."""
 
-
 import streamlit as st
 
-from esm_maturity import clock
-from esm_maturity import workbook
+from esm_maturity import clock, workbook
 from esm_maturity.departments import list_departments
 from esm_maturity.models import EsmError, Quarter
-from esm_maturity.ui.context import MISSING, page_setup, show_error, show_flash
-from esm_maturity.ui.text import esc, esc_label
+from esm_maturity.ui import workbook_import
+from esm_maturity.ui.context import page_setup, show_error, show_flash
+from esm_maturity.ui.text import esc_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -38,60 +37,7 @@ with export_tab:
                           XLSX, key="data_template_download", icon=":material/draft:")
 
 with import_tab:
-    st.write("Upload an exported (or template-based) workbook, or one or more returned self-assessment forms. "
-             "Nothing is written until you confirm; then everything is imported in one go, or nothing is.")
-    if not actor.can_edit:
-        st.info(f"{esc(actor.name)} has the {actor.role.name} role: you can check a file, but importing needs an editor "
-                "(and changes to departments or the maturity model need an admin).")
-    uploads = st.file_uploader("Workbook or forms (.xlsx)", type=["xlsx"], accept_multiple_files=True,
-                               key="data_upload", max_upload_size=workbook.MAX_UPLOAD_BYTES // 2**20)
-    if not uploads:
-        st.caption("Sheets are matched by name and columns by header (case and spaces ignored); every sheet except "
-                   "About is optional. See the README for the columns of each sheet.")
-    else:
-        signature = tuple((f.name, f.file_id) for f in uploads)
-        files = [(f.name, f.getvalue()) for f in uploads]
-        try:
-            # Only the report is kept between reruns: the file is read again on confirmation, so a
-            # large workbook's rows are not held in memory while someone reads the preview.
-            if st.session_state.get("data_parsed", (None,))[0] != signature:
-                with st.spinner("Checking the file..."):
-                    report = workbook.preview_import(db, actor, workbook.read_uploads(db, files))
-                    st.session_state["data_parsed"] = (signature, report)
-            _, report = st.session_state["data_parsed"]
-        except EsmError as err:
-            show_error(err)
-            st.stop()
-        st.subheader("Preview")
-        st.dataframe(report.counts_frame(), hide_index=True, placeholder=MISSING, key="data_preview_counts",
-                     column_config={"sheet": "Sheet", "new": "New", "changed": "Changed", "unchanged": "Unchanged"})
-        if report.issues:
-            errors = len(report.errors)
-            (st.error if errors else st.warning)(
-                f"{errors} error(s) and {len(report.issues) - errors} warning(s). "
-                + ("Fix the errors in the file and upload it again; nothing will be imported until then."
-                   if errors else "Warnings do not stop the import."))
-            st.dataframe(report.issues_frame(), hide_index=True, placeholder=MISSING,
-                         width="stretch", key="data_preview_issues",
-                         column_config={"severity": "Severity", "sheet": "Sheet", "row": "Row", "column": "Column",
-                                        "message": "Message"})
-        if report.ok and report.total_changes == 0:
-            st.success("Everything in the file already equals what is stored: nothing to import.")
-        elif report.ok:
-            if st.button(f"Import {report.total_changes:,} change(s)", key="data_import_confirm", type="primary",
-                         icon=":material/upload:", disabled=not actor.can_edit):
-                try:
-                    with st.spinner("Importing..."):
-                        done = workbook.apply_import(db, actor, workbook.read_uploads(db, files))
-                    st.session_state["flash"] = (f"Imported {done.total_changes:,} change(s) from "
-                                                      f"{done.filename}.")
-                    for key in ("data_upload", "data_export", "data_parsed"):
-                        st.session_state.pop(key, None)
-                    st.rerun()
-                except workbook.ImportFailed as err:
-                    show_error(err)
-                except EsmError as err:
-                    show_error(err)
+    workbook_import.import_panel(db, actor)
 
 with forms_tab:
     st.write("For people who never open the app: a form per department for one quarter, with the rubric beside "
