@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from .db import Database, Tx
 from .limits import LIMITS
-from .models import Actor, ConflictError, NotFound, Role, ValidationError, check_department_id, clean_text, required_text
+from .models import (Actor, NotFound, Role, ValidationError, check_department_id, clean_text, required_text,
+                     still_as_seen)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,13 +87,10 @@ def update_department(db: Database, actor: Actor, department_id: str, *, name: s
     champion = clean_text(champion, "champion", _LIMITS["champion"])
 
     def work(tx: Tx) -> Department:
-        before = _state(tx, department_id)
-        if before is None:
-            raise NotFound(f"no department {department_id!r}")
-        conflict = (f"someone else changed {before['name']} while you were editing; "
-                    "your changes are still in the form; reload to see theirs")
-        if before["version"] != expected_version:
-            raise ConflictError(conflict)
+        before, conflict = still_as_seen(
+            _state(tx, department_id), expected_version, f"no department {department_id!r}",
+            lambda d: f"someone else changed {d['name']} while you were editing; your changes are still in the "
+                      "form; reload to see theirs")
         tx.update_versioned("departments", {"department_id": department_id}, expected_version,
                             {"name": name, "sponsor": sponsor, "champion": champion, "active": bool(active)}, conflict)
         after = _state(tx, department_id)

@@ -9,8 +9,8 @@ from pathlib import Path
 from .config import DEFAULT_MODEL_PATH
 from .db import Database, Tx
 from .limits import LIMITS
-from .models import (LEVELS, Actor, ConflictError, NotFound, Role, ValidationError, check_dimension_id,
-                     clean_text, required_text)
+from .models import (LEVELS, Actor, NotFound, Role, ValidationError, check_dimension_id, clean_text, required_text,
+                     still_as_seen)
 
 
 @dataclass(frozen=True)
@@ -162,13 +162,10 @@ def update_dimension(db: Database, actor: Actor, dimension_id: str, *, name: str
     rubric = _clean_rubric(rubric)
 
     def work(tx: Tx) -> None:
-        before = _dimension_state(tx, dimension_id)
-        if before is None:
-            raise NotFound(f"no dimension {dimension_id!r}")
-        conflict = (f"someone else changed the dimension {before['name']!r} while you were editing; "
-                    "your changes are still in the form: reload to see their version")
-        if before["version"] != expected_version:
-            raise ConflictError(conflict)
+        before, conflict = still_as_seen(
+            _dimension_state(tx, dimension_id), expected_version, f"no dimension {dimension_id!r}",
+            lambda d: f"someone else changed the dimension {d['name']!r} while you were editing; your changes "
+                      "are still in the form: reload to see their version")
         tx.update_versioned("dimensions", {"dimension_id": dimension_id}, expected_version,
                             {"name": name, "description": description}, conflict)
         for lvl, text in rubric.items():

@@ -8,7 +8,7 @@ import math
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from . import clock
 from .limits import too_long
@@ -106,6 +106,22 @@ class Actor:
 
 
 SYSTEM = Actor("system", Role.admin)
+
+
+# --- versions -------------------------------------------------------------------------------
+
+
+def still_as_seen(record: Any, expected_version: int, missing: str,
+                  conflict: str | Callable[[Any], str]) -> tuple[Any, str]:
+    """The stored record (a dict or a record with `.version`) if it is still the version the person saw,
+    with the conflict message its versioned UPDATE uses; NotFound or ConflictError otherwise."""
+    if record is None:
+        raise NotFound(missing)
+    message = conflict(record) if callable(conflict) else conflict
+    version = record["version"] if isinstance(record, dict) else record.version
+    if version != expected_version:
+        raise ConflictError(message)
+    return record, message
 
 
 # --- assessments ----------------------------------------------------------------------------

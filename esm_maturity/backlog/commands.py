@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..db import Database, Tx
-from ..models import Actor, ConflictError, NotFound, Problem, Role, ValidationError
+from ..models import Actor, NotFound, Problem, Role, ValidationError, still_as_seen
 from .fields import COLUMNS, COMMITTED, EDITABLE, FINAL_STATUSES, _VERB, clean_fields, item_key, next_statuses
 
 
@@ -133,13 +133,11 @@ def update_item_in(tx: Tx, item_id: str, changes: dict, expected_version: int) -
     A status change must follow the flow (next_statuses) and meet the gates of the new status.
     """
     clean = clean_fields(changes, EDITABLE)
-    before = _state(tx, item_id)
-    if before is None:
-        raise NotFound(f"there is no improvement {item_id}; it may have been removed, reload the backlog")
-    conflict = (f"{item_id} was changed by someone else after you loaded it. Your edits are still "
-                "on screen: look at their change, then save yours again.")
-    if before["version"] != expected_version:
-        raise ConflictError(conflict)
+    before, conflict = still_as_seen(
+        _state(tx, item_id), expected_version,
+        f"there is no improvement {item_id}; it may have been removed, reload the backlog",
+        f"{item_id} was changed by someone else after you loaded it. Your edits are still on screen: look at "
+        "their change, then save yours again.")
     changed = {k for k, v in clean.items() if v != before[k]}
     if not changed:
         return before["version"]

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from ..backlog import commands as backlog
 from ..db import Database, Tx
 from ..limits import LIMITS
-from ..models import Actor, ConflictError, NotFound, Problem, Role, ValidationError, clean_text
+from ..models import Actor, ConflictError, NotFound, Problem, Role, ValidationError, clean_text, still_as_seen
 from .keys import allocate_keys
 from .records import (ACTION_COLUMNS, ACTION_STATUSES, CHECKIN_COLUMNS, DECISIONS, DROPPED, KEEP, OPEN, Action,
                       ActionInput, CarryOverDecision, Checkin, CheckinInput, ItemReview, Recorded,
@@ -39,12 +39,8 @@ def _action(tx: Tx, action_id: str) -> Action | None:
 
 def _current_action(tx: Tx, action_id: str, expected_version: int) -> Action:
     """The action as stored, if it is still the version the person saw."""
-    action = _action(tx, action_id)
-    if action is None:
-        raise NotFound(f"there is no action {action_id}")
-    if action.version != expected_version:
-        raise ConflictError(f"someone else changed {action_id} while you were looking at it; reload to see it")
-    return action
+    return still_as_seen(_action(tx, action_id), expected_version, f"there is no action {action_id}",
+                         f"someone else changed {action_id} while you were looking at it; reload to see it")[0]
 
 
 def _state(record: Checkin | Action | None) -> dict | None:
@@ -183,13 +179,10 @@ def update_checkin(db: Database, actor: Actor, checkin_id: str, data: CheckinInp
     values = validate_checkin(data)
 
     def work(tx: Tx) -> int:
-        before = _checkin(tx, checkin_id)
-        if before is None:
-            raise NotFound(f"there is no check-in {checkin_id}")
-        conflict = (f"someone else changed {checkin_id} while you were editing; your changes are still "
-                    "in the form: reload to see theirs")
-        if before.version != expected_version:
-            raise ConflictError(conflict)
+        before, conflict = still_as_seen(
+            _checkin(tx, checkin_id), expected_version, f"there is no check-in {checkin_id}",
+            f"someone else changed {checkin_id} while you were editing; your changes are still in the form: "
+            "reload to see theirs")
         if values["department_id"] != before.department_id:
             _check_department(tx, values["department_id"])
         fields = ("held_on", "department_id", "kind", "facilitator", "attendees", "notes", "decisions", "wins",
