@@ -24,12 +24,11 @@ def timeline(db: Database, department_id: str, *, newest_first: bool = True, lim
         "'', (SELECT avg(s.score) FROM scores s WHERE s.quarter = a.quarter AND s.department_id = a.department_id "
         "     AND s.score IS NOT NULL) "
         "FROM assessments a WHERE a.department_id = $1 AND a.status = 'submitted' AND a.submitted_on IS NOT NULL",
-    ]
-    parts.append(
         "SELECT b.closed_on, 'improvement', b.item_id, b.status, "
         "b.title || CASE WHEN b.outcome <> '' THEN ' — ' || b.outcome ELSE '' END, "
         "CAST(NULL AS DOUBLE PRECISION) "
-        "FROM backlog_items b WHERE b.department_id = $1 AND b.status = 'closed' AND b.closed_on IS NOT NULL")
+        "FROM backlog_items b WHERE b.department_id = $1 AND b.status = 'closed' AND b.closed_on IS NOT NULL",
+    ]
     order = "DESC" if newest_first else "ASC"
     return as_dates(db.frame(f"SELECT * FROM ({' UNION ALL '.join(parts)}) t ORDER BY on_date {order}, event, ref "
                              "LIMIT $2", [department_id, int(limit)]), "on_date")
