@@ -5,7 +5,7 @@ PYTHON ?= python3
 
 run:
 	$(PYTHON) -m pip install -q -r requirements.txt
-	$(PYTHON) -m streamlit run app.py
+	$(PYTHON) -m esm_maturity serve
 
 # Debian's Chromium drives the browser tests; install it when missing and we can.
 browser:

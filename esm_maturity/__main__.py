@@ -13,11 +13,26 @@ from pathlib import Path
 from . import __version__, config
 from .db import Database
 from .storage import open_database
-from .models import EsmError, Quarter
+from .models import Actor, EsmError, Quarter
 
 
 def _open(args: argparse.Namespace) -> Database:
     return open_database(args.db)
+
+
+def _actor(args: argparse.Namespace, db: Database) -> Actor:
+    """Who a writing command acts as: `--as EMAIL`, checked against the people table; without it, the
+    local admin in local mode (no [auth] section in .streamlit/secrets.toml)."""
+    from .access.identity import SignInSettings, local_actor  # deferred: each command loads only what it needs
+    from .access.people import actor_for  # deferred: as above
+
+    settings = SignInSettings.from_secrets(config.read_secrets())
+    if args.as_person:
+        return actor_for(db, args.as_person, first_admin=settings.first_admin)
+    if settings.organisation:
+        raise EsmError("sign-in is configured ([auth] in .streamlit/secrets.toml): say who you are with "
+                       "--as EMAIL (a person in the people table)")
+    return local_actor(config.local_name())
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -25,7 +40,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     anchor = Quarter.parse(args.quarter) if args.quarter else None
     with _open(args) as db:
-        counts = load_demo(db, config.local_actor(), anchor)
+        counts = load_demo(db, _actor(args, db), anchor)
     print(f"Loaded the demo organisation into {config.db_path(args.db)}: "
           + ", ".join(f"{n} {k}" for k, n in counts.items()))
     return 0
@@ -70,9 +85,27 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise EsmError(f"there is no file {path}")
     with _open(args) as db:
-        report = import_file(db, config.local_actor(), path.read_bytes(), path.name, dry_run=args.dry_run)
+        report = import_file(db, _actor(args, db), path.read_bytes(), path.name, dry_run=args.dry_run)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the app. Local mode (no sign-in configured) answers on 127.0.0.1 only; with sign-in
+    configured it listens where .streamlit/config.toml or ESM_ADDRESS says (all interfaces when
+    ESM_ADDRESS is not set), for a reverse proxy in front."""
+    import os  # deferred: only this command starts a server
+    import subprocess  # deferred: as above
+
+    from .access.identity import SignInSettings  # deferred: as above
+
+    organisation = SignInSettings.from_secrets(config.read_secrets()).organisation
+    address = (os.environ.get("ESM_ADDRESS", "").strip() or "0.0.0.0") if organisation else "127.0.0.1"
+    command = [sys.executable, "-m", "streamlit", "run", str(config.PROJECT_ROOT / "app.py"),
+               "--server.address", address, *args.streamlit_args]
+    print(("Organisation mode: sign-in required; " if organisation else
+           "Local mode: no sign-in, only this computer can open the app; ") + f"listening on {address}")
+    return subprocess.call(command, cwd=config.PROJECT_ROOT)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    demo = command("demo", cmd_demo, "load the demo organisation into an empty database")
+    def acting(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--as", dest="as_person", metavar="EMAIL",
+                         help="act as this person (checked against the people table; needed when sign-in is "
+                              "configured, else the local admin)")
+        return sub
+
+    demo = acting(command("demo", cmd_demo, "load the demo organisation into an empty database"))
     backlog = command("backlog", cmd_backlog, "list improvement backlog items, highest suggested priority first")
     backlog.add_argument("--department", help="only this department's items (its key, e.g. HR)")
     backlog.add_argument("--status", default="open", help="open (default), all, done, or one status")
@@ -99,10 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quarter", help="last quarter of the demo's history, YYYY-Qn (default: the current one)")
     export = command("export", cmd_export, "write the whole database to an Excel workbook (the contract in README)")
     export.add_argument("out", metavar="OUT.xlsx", help="the workbook to write")
-    imp = command("import", cmd_import, "import an Excel workbook (or a returned self-assessment form); "
-                                        "all or nothing, exits 1 on any error")
+    imp = acting(command("import", cmd_import, "import an Excel workbook (or a returned self-assessment form); "
+                                               "all or nothing, exits 1 on any error"))
     imp.add_argument("file", metavar="FILE", help="the .xlsx file to import")
     imp.add_argument("--dry-run", action="store_true", help="validate and report what would change; write nothing")
+    serve = commands.add_parser("serve", help="start the app (local mode: on 127.0.0.1 only)",
+                                description=cmd_serve.__doc__)
+    serve.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="more options for streamlit run")
+    serve.set_defaults(handler=cmd_serve)
     bench = commands.add_parser("bench", help="measure performance targets on a generated large organisation",
                                 description="Generate a large organisation in a temporary database and measure "
                                             "every performance target; exits 1 if one is missed.")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .access.policy import Permission, require
 from .db import Database, Tx
 from .limits import LIMITS
 from .maturity import Dimension, dimensions
-from .models import (DRAFT, SUBMITTED, Actor, ConflictError, LockedError, NotFound, Problem, Quarter, Role,
+from .models import (DRAFT, SUBMITTED, Actor, ConflictError, LockedError, NotFound, Problem, Quarter,
                      ScoreInput, ScoreValue, ValidationError, clean_text, parse_level)
 
 EVIDENCE_MAX = LIMITS["score"]["evidence"]
@@ -122,8 +123,8 @@ def save_assessment(db: Database, actor: Actor, quarter: Quarter | str, departme
     expected_version is the version the person saw (0 when nothing was stored yet); if
     someone else saved since, ConflictError is raised and nothing is written.
     """
-    actor.require(Role.editor, "score a self-assessment")
     quarter = Quarter.parse(quarter)
+    require(db, actor, Permission.score, department_id, entity="assessment", key=f"{quarter}/{department_id}")
     dims = {d.dimension_id: d for d in dimensions(db)}
     previous = stored_scores(db, quarter.previous(), department_id)
     clean = _validate(entries, dims, previous, submit)
@@ -196,8 +197,8 @@ def _write_assessment(tx: Tx, quarter: Quarter, department_id: str, expected_ver
 
 def reopen_assessment(db: Database, actor: Actor, quarter: Quarter | str, department_id: str, reason: str) -> int:
     """Unlock a submitted assessment. Needs the admin role and a reason; recorded in the audit trail."""
-    actor.require(Role.admin, "reopen a submitted assessment")
     quarter = Quarter.parse(quarter)
+    require(db, actor, Permission.reopen, department_id, entity="assessment", key=f"{quarter}/{department_id}")
     reason = clean_text(reason, "reason", LIMITS["assessment"]["reopen_reason"])
     if not reason.strip():
         raise ValidationError("say why the assessment is being reopened", "reason")

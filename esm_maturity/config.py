@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
 import os
+import tomllib
 from pathlib import Path
-
-from .models import Actor, Role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -22,17 +20,27 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB_PATH
 
 
-def local_actor() -> Actor:
-    """Who is using the app on this machine.
+def local_name() -> str:
+    """Local mode's name for the one user in the audit trail: ESM_ACTOR, else 'local admin'."""
+    return os.environ.get("ESM_ACTOR", "").strip()
 
-    The person is the local user (ESM_ACTOR overrides the name) with the role from
-    ESM_ROLE: admin (default), editor or viewer.
-    """
-    name = os.environ.get("ESM_ACTOR", "").strip()
-    if not name:
-        try:
-            name = getpass.getuser()
-        except Exception:  # no user name in a container: still record something
-            name = "local user"
-    role = Role.parse(os.environ.get("ESM_ROLE", "admin"))
-    return Actor(name=name, role=role)
+
+def secrets_files() -> list[Path]:
+    """Where Streamlit reads `secrets.toml` (the user's, then the working directory's), plus the
+    project's own, for the command line run from elsewhere."""
+    found = [Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml",
+             PROJECT_ROOT / ".streamlit" / "secrets.toml"]
+    unique = []
+    for path in found:
+        if path.resolve() not in [p.resolve() for p in unique]:
+            unique.append(path)
+    return [p for p in unique if p.is_file()]
+
+
+def read_secrets() -> dict:
+    """The merged secrets files (later files win), as the command line sees them."""
+    merged: dict = {}
+    for path in secrets_files():
+        with path.open("rb") as fh:
+            merged.update(tomllib.load(fh))
+    return merged

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from . import clock
-from .models import SYSTEM, Actor, ConflictError, DatabaseInUse, DatabaseTooNew, EsmError
+from .models import SYSTEM, Actor, ConflictError, DatabaseInUse, DatabaseTooNew, EsmError, PermissionDenied
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -291,12 +291,25 @@ class Database:
                 cur.execute("BEGIN TRANSACTION")
                 try:
                     yield Tx(cur, actor)
-                except BaseException:
+                except BaseException as err:
                     cur.execute("ROLLBACK")
+                    if isinstance(err, PermissionDenied):
+                        self.record_refusal(actor, err)
                     raise
                 cur.execute("COMMIT")
             finally:
                 cur.close()
+
+    def record_refusal(self, actor: Actor, err: PermissionDenied) -> None:
+        """Write a refused action to the audit trail (once per refusal), in its own transaction:
+        who asked, what, on which record, and the reason they were given."""
+        if getattr(err, "recorded", False):
+            return
+        err.recorded = True
+        with self.transaction(actor) as tx:
+            tx.audit("refused", err.entity, err.key, after={"asked to": err.doing, "role": actor.role.value,
+                                                            "reason": str(err)},
+                     department_id=err.department_id)
 
     def write(self, actor: Actor, work: Callable[[Tx], T]) -> T:
         """Run `work(tx)` in a transaction, retrying it on a transaction conflict."""

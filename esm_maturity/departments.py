@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from .access.policy import Permission, require
 from .db import Database, Tx
 from .limits import LIMITS
-from .models import (Actor, NotFound, Role, ValidationError, check_department_id, clean_text, required_text,
+from .models import (Actor, NotFound, ValidationError, check_department_id, clean_text, required_text,
                      still_as_seen)
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def _state(tx: Tx, department_id: str) -> dict | None:
 
 def add_department(db: Database, actor: Actor, department_id: str, name: str, sponsor: str = "",
                    champion: str = "") -> Department:
-    actor.require(Role.admin, "add a department")
+    require(db, actor, Permission.departments, entity="department", key=str(department_id))
     problems = []
     values = {}
     for key, check in (("department_id", lambda: check_department_id(department_id)),
@@ -81,7 +82,7 @@ def add_department(db: Database, actor: Actor, department_id: str, name: str, sp
 
 def update_department(db: Database, actor: Actor, department_id: str, *, name: str, sponsor: str,
                       champion: str, active: bool, expected_version: int) -> Department:
-    actor.require(Role.admin, "edit a department")
+    require(db, actor, Permission.departments, entity="department", key=str(department_id))
     name = required_text(name, "name", _LIMITS["name"])
     sponsor = clean_text(sponsor, "sponsor", _LIMITS["sponsor"])
     champion = clean_text(champion, "champion", _LIMITS["champion"])

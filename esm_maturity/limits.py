@@ -15,13 +15,14 @@ LIMITS: dict[str, dict[str, int]] = {
     "level": {"name": 60, "meaning": 500},
     "rubric": {"description": 1000},
     "assessment": {"submitted_by": 120, "reopen_reason": 500},
-    "score": {"evidence": 4000, "assessed_by": 120},
+    "score": {"evidence": 4000, "assessed_by": 120, "respondent": 120},
     "backlog_item": {"title": 200, "description": 4000, "status_reason": 1000, "owner": 120, "raised_by": 120,
                      "outcome": 2000, "lessons": 2000, "source_ref": 60},
     "status_change": {"actor": 120},
     "checkin": {"facilitator": 120, "attendees": 2000, "notes": 10_000, "decisions": 10_000, "wins": 10_000,
                 "blockers": 10_000},
     "action": {"text": 1000, "owner": 120},
+    "person": {"email": 120, "name": 120},
 }
 
 

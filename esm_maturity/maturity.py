@@ -6,10 +6,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .access.policy import Permission, require
 from .config import DEFAULT_MODEL_PATH
 from .db import Database, Tx
 from .limits import LIMITS
-from .models import (LEVELS, Actor, NotFound, Role, ValidationError, check_dimension_id, clean_text, required_text,
+from .models import (LEVELS, Actor, NotFound, ValidationError, check_dimension_id, clean_text, required_text,
                      still_as_seen)
 
 
@@ -135,7 +136,7 @@ def _clean_rubric(rubric: dict[int, str]) -> dict[int, str]:
 
 def add_dimension(db: Database, actor: Actor, dimension_id: str, name: str, description: str,
                   rubric: dict[int, str]) -> None:
-    actor.require(Role.admin, "add a dimension")
+    require(db, actor, Permission.model, entity="dimension", key=str(dimension_id))
     dimension_id = check_dimension_id(dimension_id)
     name = required_text(name, "name", LIMITS["dimension"]["name"])
     description = clean_text(description, "description", LIMITS["dimension"]["description"])
@@ -156,7 +157,7 @@ def add_dimension(db: Database, actor: Actor, dimension_id: str, name: str, desc
 
 def update_dimension(db: Database, actor: Actor, dimension_id: str, *, name: str, description: str,
                      rubric: dict[int, str], expected_version: int) -> None:
-    actor.require(Role.admin, "edit the maturity model")
+    require(db, actor, Permission.model, entity="dimension", key=str(dimension_id))
     name = required_text(name, "name", LIMITS["dimension"]["name"])
     description = clean_text(description, "description", LIMITS["dimension"]["description"])
     rubric = _clean_rubric(rubric)
@@ -180,7 +181,7 @@ def set_dimension_active(db: Database, actor: Actor, dimension_id: str, active: 
                          expected_version: int | None = None) -> None:
     """Retire (active=False) or restore a dimension. Its history stays. With `expected_version` (the
     version the person saw) a dimension someone else changed meanwhile is refused."""
-    actor.require(Role.admin, "retire or restore a dimension")
+    require(db, actor, Permission.model, entity="dimension", key=str(dimension_id))
 
     def work(tx: Tx) -> None:
         before = _dimension_state(tx, dimension_id)
@@ -219,7 +220,7 @@ def _rename_level_in(tx: Tx, level: int, name: str, meaning: str, expected_versi
 
 def rename_level(db: Database, actor: Actor, level: int, name: str, meaning: str, *, expected_version: int) -> int:
     """Rename a level (and its meaning) if nobody saved it since `expected_version`; returns the new version."""
-    actor.require(Role.admin, "edit the maturity model")
+    require(db, actor, Permission.model, entity="level", key=str(level))
     name, meaning = _clean_level(level, name, meaning)
     return db.write(actor, lambda tx: _rename_level_in(tx, level, name, meaning, expected_version))
 
@@ -228,7 +229,7 @@ def rename_levels(db: Database, actor: Actor, edits: dict[int, tuple[str, str]],
                   seen: dict[int, tuple[str, str, int]]) -> list[int]:
     """Save the level-names form in one transaction: each level the person changed, with the version they
     saw (`seen`: level -> (name, meaning, version) as shown). Returns the levels saved."""
-    actor.require(Role.admin, "edit the maturity model")
+    require(db, actor, Permission.model, entity="level", key=", ".join(str(level) for level in edits))
     changed = {level: _clean_level(level, *edits[level]) for level in edits
                if tuple(edits[level]) != tuple(seen[level][:2])}
 

@@ -57,7 +57,13 @@ class LockedError(EsmError):
 
 
 class PermissionDenied(EsmError):
-    pass
+    """The person's role or departments do not allow this. The database writes every refusal to the
+    audit trail (db.Database.record_refusal): what was asked, on which record, and why not."""
+
+    def __init__(self, message: str, *, doing: str = "", entity: str = "permission", key: str = "",
+                 department_id: str | None = None):
+        super().__init__(message)
+        self.doing, self.entity, self.key, self.department_id = doing, entity, key, department_id
 
 
 class DatabaseInUse(EsmError):
@@ -71,38 +77,39 @@ class DatabaseTooNew(EsmError):
 # --- people and permissions --------------------------------------------------------
 
 
-class Role(enum.IntEnum):
-    viewer = 1
-    editor = 2
-    admin = 3
+class Role(str, enum.Enum):
+    """What a person may do; access/policy.py holds the matrix of permissions per role."""
+
+    admin = "admin"            # everything
+    champion = "champion"      # the backlog, check-ins and departments; helps every department
+    department = "department"  # self-assessment and check-ins of the departments assigned to them
+    sponsor = "sponsor"        # reads everything, writes nothing
 
     @classmethod
-    def parse(cls, text: str) -> "Role":
+    def parse(cls, text: Any) -> "Role":
         try:
-            return cls[str(text).strip().lower()]
-        except KeyError:
-            raise ValidationError(f"unknown role {text!r}; use admin, editor or viewer", "role") from None
+            return cls(str(text).strip().lower())
+        except ValueError:
+            raise ValidationError(f"{text!r} is not a role; use {', '.join(r.value for r in cls)}",
+                                  "role") from None
 
 
 @dataclass(frozen=True)
 class Actor:
+    """The person doing something: `name` is what the audit trail records (the signed-in e-mail
+    or subject; in local mode the local admin), `departments` the ones a department role acts for."""
+
     name: str
     role: Role = Role.admin
-
-    def require(self, role: Role, doing: str) -> None:
-        """Raise PermissionDenied unless this actor has at least `role`."""
-        if self.role < role:
-            raise PermissionDenied(
-                f"{self.name} is a {self.role.name} and cannot {doing}; this needs the {role.name} role."
-            )
+    departments: frozenset[str] = frozenset()
+    display_name: str = ""
 
     @property
-    def can_edit(self) -> bool:
-        return self.role >= Role.editor
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role >= Role.admin
+    def label(self) -> str:
+        """How the screen names this person: 'Name (e-mail)', or the e-mail alone."""
+        if self.display_name and self.display_name != self.name:
+            return f"{self.display_name} ({self.name})"
+        return self.name
 
 
 SYSTEM = Actor("system", Role.admin)

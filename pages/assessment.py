@@ -2,16 +2,18 @@
 
 import streamlit as st
 
+from esm_maturity.access import Permission, allowed
 from esm_maturity.assessments import get_assessment, scoring_sheet
 from esm_maturity.maturity import level_names
 from esm_maturity.ui import assessment_form as form
 from esm_maturity.ui.context import departments_or_stop, page_setup, show_flash
+from esm_maturity.ui.identity import may, own_first
 from esm_maturity.ui.text import esc
 
 db, actor = page_setup()
 st.title("Quarterly self-assessment")
 
-names = {d.department_id: d.name for d in departments_or_stop(db)}
+names = own_first(actor, {d.department_id: d.name for d in departments_or_stop(db)})
 top = st.columns([2, 1, 3])
 department_id, quarter = form.pick(top, names)
 if quarter is None:
@@ -33,11 +35,10 @@ if not sheet:
     st.warning("The maturity model has no active dimensions. An admin can restore or add one in Settings.")
     st.stop()
 
-if state and state.locked or not actor.can_edit:
-    if not actor.can_edit:
-        st.info(f"You ({esc(actor.name)}) have the viewer role: you can read this assessment but not change it.")
+can_score = may(actor, Permission.score, department_id, note="You can read this assessment.")
+if state and state.locked or not can_score:
     form.read_only(sheet, quarter, levels)
-    if state and state.locked and actor.is_admin:
+    if state and state.locked and allowed(actor, Permission.reopen, department_id):
         form.reopen_panel(db, actor, quarter, department_id, names[department_id])
 else:
     form.scoring_form(db, actor, sheet, state.version if state else 0, quarter, department_id,

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from esm_maturity import clock
+from esm_maturity.access import Permission
 from esm_maturity.backlog import queries
 from esm_maturity.backlog.commands import add_item, get_item, update_item
 from esm_maturity.backlog.fields import OPEN_STATUSES, SOURCES, status_choices, with_current
@@ -12,7 +13,7 @@ from esm_maturity.maturity import dimensions
 from esm_maturity.models import EsmError
 from esm_maturity.ui import backlog_filters, backlog_grid, forms, item_form, item_history
 from esm_maturity.ui.context import departments_or_stop, page_setup, show_error, show_flash
-from esm_maturity.ui.text import esc
+from esm_maturity.ui.identity import may
 
 db, actor = page_setup()
 st.title("Improvement backlog")
@@ -22,8 +23,7 @@ show_flash()
 
 departments = {d.department_id: d.name for d in departments_or_stop(db)}
 dims = {d.dimension_id: d.name for d in dimensions(db)}
-if not actor.can_edit:
-    st.info(f"You ({esc(actor.name)}) have the viewer role: you can read the backlog but not change it.")
+can_edit = may(actor, Permission.backlog, note="You can read the backlog and its items.")
 
 # --- filters: they live in the URL, so a link reproduces the view -------------------------------------------
 filters = backlog_filters.filter_bar(departments, dims, queries.owners(db))
@@ -42,7 +42,7 @@ grid = backlog_grid.rows(db, filters)
 if grid.rows.empty:
     st.info("No items match these filters. Clear a filter, or add an improvement below.")
 else:
-    backlog_grid.editor(grid, actor.can_edit)
+    backlog_grid.editor(grid, can_edit)
     backlog_grid.save_bar(db, actor, grid)
 
 with st.expander("How the suggested priority is worked out", icon=":material/calculate:"):
@@ -61,24 +61,24 @@ else:
                + (f" Showing the {len(plotted)} highest priorities of {total:,}." if total > len(plotted) else ""))
 
 # --- add an item (also from a maturity gap on the assessment page) ---------------------------------------------
-with st.expander("Add an improvement", icon=":material/add_circle:", expanded=item_form.from_gap()):
-    item_form.prefill_new(departments, dims, filters.department_id)
-    with st.form("add_item", border=False):
-        st.text_input("Title", key="new_title", max_chars=LIMITS["backlog_item"]["title"],
-                      placeholder="What will improve, in a few words")
-        st.text_area("Description", key="new_description", height=80)
-        row = st.columns(3)
-        row[0].selectbox("Department", list(departments), key="new_department", format_func=departments.get)
-        row[1].selectbox("Dimension", [""] + list(dims), key="new_dimension",
-                         format_func=lambda k: dims.get(k, "(decide later)"))
-        row[2].selectbox("Source", list(SOURCES), key="new_source")
-        row = st.columns(4)
-        item_form.value_and_effort(row, "new_")
-        row[2].text_input("Owner", key="new_owner", max_chars=LIMITS["backlog_item"]["owner"])
-        forms.date_field(row[3], "Due", "new_due", value=None)
-        if st.form_submit_button("Add to the backlog", key="add_item_submit", icon=":material/add:",
-                                 disabled=not actor.can_edit):
-            item_form.add(lambda: add_item(db, actor, **item_form.new_fields()))
+if can_edit:
+    with st.expander("Add an improvement", icon=":material/add_circle:", expanded=item_form.from_gap()):
+        item_form.prefill_new(departments, dims, filters.department_id)
+        with st.form("add_item", border=False):
+            st.text_input("Title", key="new_title", max_chars=LIMITS["backlog_item"]["title"],
+                          placeholder="What will improve, in a few words")
+            st.text_area("Description", key="new_description", height=80)
+            row = st.columns(3)
+            row[0].selectbox("Department", list(departments), key="new_department", format_func=departments.get)
+            row[1].selectbox("Dimension", [""] + list(dims), key="new_dimension",
+                             format_func=lambda k: dims.get(k, "(decide later)"))
+            row[2].selectbox("Source", list(SOURCES), key="new_source")
+            row = st.columns(4)
+            item_form.value_and_effort(row, "new_")
+            row[2].text_input("Owner", key="new_owner", max_chars=LIMITS["backlog_item"]["owner"])
+            forms.date_field(row[3], "Due", "new_due", value=None)
+            if st.form_submit_button("Add to the backlog", key="add_item_submit", icon=":material/add:"):
+                item_form.add(lambda: add_item(db, actor, **item_form.new_fields()))
 
 # --- one item in full: edit everything, see its history ----------------------------------------------------------
 st.subheader("Item details")
@@ -114,7 +114,7 @@ with left, st.form("edit_item", border=True):
     st.text_area("Outcome: benefit realised", key="item_outcome", height=80)
     st.text_area("Lessons learned", key="item_lessons", height=80)
     if st.form_submit_button("Save item", key="item_save", type="primary", icon=":material/save:",
-                             disabled=not actor.can_edit):
+                             disabled=not can_edit):
         forms.save(item_form.SCOPE, lambda: update_item(db, actor, chosen, item_form.changes(), seen),
                    f"Saved {chosen}.")
 forms.offer_reload(item_form.SCOPE, left, key="item_reload")

@@ -3,10 +3,12 @@
 import streamlit as st
 
 from esm_maturity import clock
+from esm_maturity.access import Permission, allowed, allowed_somewhere
 from esm_maturity.checkins import cadence, queries, screen
 from esm_maturity.checkins.timeline import timeline
 from esm_maturity.ui import cadence_view, checkin_detail, checkin_form, forms
 from esm_maturity.ui.context import MISSING, departments_or_stop, page_setup, show_flash
+from esm_maturity.ui.identity import may, own_first
 from esm_maturity.ui.text import esc
 
 db, actor = page_setup()
@@ -18,29 +20,30 @@ names = {d.department_id: d.name for d in departments}
 champions = {d.department_id: d.champion for d in departments}
 today = clock.today()
 
-if not actor.can_edit:
-    st.info(f"You ({esc(actor.name)}) have the viewer role: you can read check-ins but not record or change them.")
 
 record_tab, browse_tab, cadence_tab, timeline_tab = st.tabs(
     ["Record a check-in", "Check-ins and actions", "Cadence", "Timeline"])
 
 with record_tab:
-    top = st.columns([2, 1, 1])
-    department_id = checkin_form.department_field(top[0], names)
-    kind = checkin_form.kind_field(top[1], department_id)
-    held_on = forms.date_field(top[2], "Held on", "ci_held_on", value=today)
-    department = screen.department_label(names, department_id)
-    carry = checkin_form.seen_carry_over(db, department_id, held_on, today)
-    with st.form("checkin_form", border=False):
-        checkin_form.carry_over_fields(carry, department)
-        checkin_form.meeting(facilitator=champions.get(department_id or "", ""))
-        checkin_form.new_actions()
-        save = st.form_submit_button("Save check-in", type="primary", key="ci_save", icon=":material/save:",
-                                     disabled=not actor.can_edit)
-    if save:
-        checkin_form.record(db, actor, carry, held_on=held_on, department_id=department_id, kind=kind,
-                            department=department)
-    checkin_form.reload_carry_over()
+    if not allowed_somewhere(actor, Permission.checkin):
+        may(actor, Permission.checkin, note="You can read the check-ins and their actions in the next tabs.")
+    else:
+        top = st.columns([2, 1, 1])
+        department_id = checkin_form.department_field(top[0], own_first(actor, names), actor)
+        kind = checkin_form.kind_field(top[1], department_id)
+        held_on = forms.date_field(top[2], "Held on", "ci_held_on", value=today)
+        department = screen.department_label(names, department_id)
+        carry = checkin_form.seen_carry_over(db, department_id, held_on, today)
+        with st.form("checkin_form", border=False):
+            checkin_form.carry_over_fields(carry, department)
+            checkin_form.meeting(facilitator=champions.get(department_id or "", ""))
+            checkin_form.new_actions()
+            save = st.form_submit_button("Save check-in", type="primary", key="ci_save", icon=":material/save:",
+                                         disabled=not allowed(actor, Permission.checkin, department_id))
+        if save:
+            checkin_form.record(db, actor, carry, held_on=held_on, department_id=department_id, kind=kind,
+                                department=department)
+        checkin_form.reload_carry_over()
 
 with browse_tab:
     filters = st.columns([2, 3])

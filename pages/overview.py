@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from esm_maturity.access import Permission, allowed
 from esm_maturity import overview
 from esm_maturity.checkins import cadence
 from esm_maturity.charts import figures as charts
@@ -21,7 +22,8 @@ if not overview.has_data(db):
                  "departments score their maturity each quarter, champions keep the improvement backlog, "
                  "and sponsors follow the trends.")
         st.markdown("**Try it with a demo organisation** — ten departments and two years of self-assessments.")
-        if st.button("Load the demo organisation", type="primary", key="load_demo", disabled=not actor.is_admin):
+        if st.button("Load the demo organisation", type="primary", key="load_demo", disabled=not allowed(actor, Permission.demo),
+                     help=None if allowed(actor, Permission.demo) else "Only an admin can load the demo."):
             try:
                 with st.spinner("Loading the demo organisation..."):
                     counts = load_demo(db, actor)

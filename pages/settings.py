@@ -1,19 +1,21 @@
-"""Settings: departments, the maturity model, and the audit trail."""
+"""Settings: departments, the maturity model, and (for admins) the people who may sign in."""
 
 import streamlit as st
 
-from esm_maturity import audit, maturity
-from esm_maturity.ui import department_forms, model_forms
+from esm_maturity import maturity
+from esm_maturity.access import Permission, allowed
+from esm_maturity.departments import list_departments
+from esm_maturity.ui import department_forms, model_forms, people_forms
 from esm_maturity.ui.context import page_setup, show_flash
-from esm_maturity.ui.text import esc
+from esm_maturity.ui.identity import may
 
 db, actor = page_setup()
 st.title("Settings")
 show_flash()
-if not actor.is_admin:
-    st.info(f"{esc(actor.name)} has the {actor.role.name} role: settings are read-only; an admin can change them.")
-
-departments_tab, model_tab, activity_tab = st.tabs(["Departments", "Maturity model", "Activity"])
+may(actor, Permission.model, note="You can read the settings; an admin changes the maturity model"
+    + ("." if allowed(actor, Permission.departments) else " and the departments."))
+people_tab = allowed(actor, Permission.people)
+departments_tab, model_tab, *more = st.tabs(["Departments", "Maturity model", *(["People"] if people_tab else [])])
 
 with departments_tab:
     frame = department_forms.department_list(db)
@@ -34,6 +36,6 @@ with model_tab:
     model_forms.dimension_form(db, actor, dims)
     model_forms.add_dimension_form(db, actor)
 
-with activity_tab:
-    st.caption("Every change, newest first: who, what, when (UTC), before and after.")
-    department_forms.audit_table(audit.history(db, limit=500))
+if people_tab:
+    with more[0]:
+        people_forms.people_tab(db, actor, {d.department_id: d.name for d in list_departments(db)})

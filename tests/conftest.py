@@ -27,8 +27,8 @@ DEMO_ANCHOR = Quarter.of(TODAY)
 AWKWARD_DAYS = [dt.date(2027, 1, 1), dt.date(2027, 3, 31), dt.date(2026, 12, 31), dt.date(2028, 2, 29),
                 dt.datetime.now(dt.timezone.utc).date()]
 ADMIN = Actor("alice", Role.admin)
-EDITOR = Actor("eddie", Role.editor)
-VIEWER = Actor("vera", Role.viewer)
+CHAMPION = Actor("eddie", Role.champion)
+SPONSOR = Actor("vera", Role.sponsor)
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..access.policy import Permission, require
 from ..db import Database, Tx
-from ..models import Actor, NotFound, Problem, Role, ValidationError, still_as_seen
+from ..models import Actor, NotFound, Problem, ValidationError, still_as_seen
 from .fields import COLUMNS, COMMITTED, EDITABLE, FINAL_STATUSES, _VERB, clean_fields, item_key, next_statuses
 
 
@@ -122,7 +123,7 @@ def insert_item(tx: Tx, fields: dict) -> str:
 
 def add_item(db: Database, actor: Actor, **fields: Any) -> str:
     """Raise a new improvement. Returns its key (CI-0001...)."""
-    actor.require(Role.editor, "add an improvement to the backlog")
+    require(db, actor, Permission.backlog, entity="backlog_item", key=str(fields.get("item_id") or "new"))
     clean_fields(fields, EDITABLE)  # bad input is refused before any transaction starts
     return db.write(actor, lambda tx: insert_item(tx, fields))
 
@@ -168,7 +169,7 @@ def update_item_in(tx: Tx, item_id: str, changes: dict, expected_version: int) -
 
 def update_item(db: Database, actor: Actor, item_id: str, changes: dict, expected_version: int) -> int:
     """Save changes to one item if nobody else saved it since `expected_version`. Returns the new version."""
-    actor.require(Role.editor, "edit improvement items")
+    require(db, actor, Permission.backlog, entity="backlog_item", key=item_id)
     clean_fields(changes, EDITABLE)
     return db.write(actor, lambda tx: update_item_in(tx, item_id, changes, expected_version))
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 
+from ..access.policy import Permission, allowed_somewhere, require, require_in
 from ..backlog import commands as backlog
 from ..db import Database, Tx
 from ..limits import LIMITS
-from ..models import Actor, ConflictError, NotFound, Problem, Role, ValidationError, clean_text, still_as_seen
+from ..models import Actor, ConflictError, NotFound, Problem, ValidationError, clean_text, still_as_seen
 from .keys import allocate_keys
 from .records import (ACTION_COLUMNS, ACTION_STATUSES, CHECKIN_COLUMNS, DECISIONS, DROPPED, KEEP, OPEN, Action,
                       ActionInput, CarryOverDecision, Checkin, CheckinInput, ItemReview, Recorded,
@@ -91,7 +92,8 @@ def record_checkin(db: Database, actor: Actor, data: CheckinInput, actions: list
     departments) to kept, done or dropped, with the version the person saw; item_reviews does
     the same for the department's backlog items due for review (see ItemReview).
     """
-    actor.require(Role.editor, "record a check-in")
+    if not allowed_somewhere(actor, Permission.checkin):
+        require(db, actor, Permission.checkin, entity="checkin", key="new")
     problems: list[Problem] = []
     values = collect(problems, validate_checkin, data) or {}
     new_actions = []
@@ -103,6 +105,7 @@ def record_checkin(db: Database, actor: Actor, data: CheckinInput, actions: list
             problems.append(Problem(key, f"{choice.decision!r} is not a choice; use kept, done or dropped"))
     if problems:
         raise ValidationError(problems=problems)
+    require(db, actor, Permission.checkin, values["department_id"], entity="checkin", key="new")
 
     def work(tx: Tx) -> Recorded:
         _check_department(tx, values["department_id"])
@@ -175,7 +178,8 @@ def _review_item(tx: Tx, item_id: str, review: ItemReview, department_id: str | 
 
 def update_checkin(db: Database, actor: Actor, checkin_id: str, data: CheckinInput, *, expected_version: int) -> int:
     """Edit a check-in's fields (not its actions). Returns the new version."""
-    actor.require(Role.editor, "edit a check-in")
+    if not allowed_somewhere(actor, Permission.checkin):
+        require(db, actor, Permission.checkin, entity="checkin", key=checkin_id)
     values = validate_checkin(data)
 
     def work(tx: Tx) -> int:
@@ -183,6 +187,8 @@ def update_checkin(db: Database, actor: Actor, checkin_id: str, data: CheckinInp
             _checkin(tx, checkin_id), expected_version, f"there is no check-in {checkin_id}",
             f"someone else changed {checkin_id} while you were editing; your changes are still in the form: "
             "reload to see theirs")
+        for department in {before.department_id, values["department_id"]}:
+            require_in(tx.actor, Permission.checkin, department, entity="checkin", key=checkin_id)
         if values["department_id"] != before.department_id:
             _check_department(tx, values["department_id"])
         fields = ("held_on", "department_id", "kind", "facilitator", "attendees", "notes", "decisions", "wins",
@@ -198,13 +204,15 @@ def update_checkin(db: Database, actor: Actor, checkin_id: str, data: CheckinInp
 
 def add_action(db: Database, actor: Actor, checkin_id: str, entry: ActionInput) -> str:
     """Add one action to an existing check-in; returns its key."""
-    actor.require(Role.editor, "add an action")
+    if not allowed_somewhere(actor, Permission.checkin):
+        require(db, actor, Permission.checkin, entity="action", key=checkin_id)
     values = validate_action(entry, "action")
 
     def work(tx: Tx) -> str:
         checkin = _checkin(tx, checkin_id)
         if checkin is None:
             raise NotFound(f"there is no check-in {checkin_id}")
+        require_in(tx.actor, Permission.checkin, checkin.department_id, entity="action", key=checkin_id)
         if values["due_on"] and values["due_on"] < checkin.held_on:
             raise ValidationError(f"{values['due_on']} is before the check-in ({checkin.held_on}); pick a later date",
                                   "due date")
@@ -218,16 +226,19 @@ def add_action(db: Database, actor: Actor, checkin_id: str, entry: ActionInput) 
 def set_action_status(db: Database, actor: Actor, action_id: str, status: str, *, expected_version: int,
                       on: dt.date | None = None) -> int:
     """Mark an action done, dropped or open again. Returns the new version."""
-    actor.require(Role.editor, "change an action")
+    if not allowed_somewhere(actor, Permission.checkin):
+        require(db, actor, Permission.checkin, entity="action", key=action_id)
     status = str(status).strip().lower()
     if status not in ACTION_STATUSES:
         raise ValidationError(f"{status!r} is not a status; use open, done or dropped", "status")
 
     def work(tx: Tx) -> int:
         action = _current_action(tx, action_id, expected_version)
+        department = tx.one("SELECT department_id FROM checkins WHERE checkin_id = $1", [action.checkin_id])
+        require_in(tx.actor, Permission.checkin, department[0] if department else None, entity="action",
+                   key=action_id)
         if action.status == status:
             return action.version
-        department = tx.one("SELECT department_id FROM checkins WHERE checkin_id = $1", [action.checkin_id])
         return _close_action(tx, action, status, on or tx.now.date(), department[0] if department else None)
 
     return db.write(actor, work)
@@ -240,7 +251,7 @@ def promote_action(db: Database, actor: Actor, action_id: str, *, expected_versi
     The item belongs to the check-in's department; an action from a meeting across departments
     needs `department_id`.
     """
-    actor.require(Role.editor, "turn an action into a backlog item")
+    require(db, actor, Permission.backlog, entity="action", key=action_id)
     def work(tx: Tx) -> str:
         action = _current_action(tx, action_id, expected_version)
         if action.item_id:

@@ -12,9 +12,10 @@ import random
 from typing import Callable
 
 from .. import clock
+from ..access.policy import Permission, require
 from ..db import Database, Tx
 from ..maturity import load_default_model
-from ..models import Actor, Quarter, Role, ValidationError, quarter_range
+from ..models import Actor, Quarter, ValidationError, quarter_range
 from .backlog import seed_backlog
 from .checkins import seed_checkins
 from .context import DemoContext
@@ -112,7 +113,7 @@ def load_demo(db: Database, actor: Actor, anchor: Quarter | None = None, seed: i
     last quarter of history (default: today's quarter). The same anchor, seed and day always
     give the same organisation.
     """
-    actor.require(Role.admin, "load the demo organisation")
+    require(db, actor, Permission.demo)
     if db.scalar("SELECT count(*) FROM departments"):
         raise ValidationError("this database already has departments; load the demo into an empty database "
                               "(use --db with a new file)")

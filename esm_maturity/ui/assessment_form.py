@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ..access import Permission, allowed
 from ..assessments import (SheetRow, gap_improvement_title, largest_gaps_first, reopen_assessment, save_assessment)
 from ..db import Database
 from ..models import NA, Actor, EsmError, Quarter, ScoreInput, ScoreValue
@@ -67,7 +68,7 @@ def reopen_panel(db: Database, actor: Actor, quarter: Quarter, department_id: st
 
 def improve_a_gap(actor: Actor, sheet: list[SheetRow], quarter: Quarter, department_id: str) -> None:
     """Raise an improvement for one of this department's maturity gaps, on the backlog page."""
-    if not actor.can_edit:
+    if not allowed(actor, Permission.backlog):
         return
     rows = {r.dimension.dimension_id: r for r in largest_gaps_first(sheet)}
 

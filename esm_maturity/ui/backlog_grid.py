@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from ..access import Permission, allowed
 from ..backlog.fields import EFFORTS, STATUSES
 from ..backlog.grid import GRID_EDITABLE, refresh_rows, save_grid_edits
 from ..backlog.queries import Filters, GRID_COLUMNS, list_items
@@ -84,7 +85,7 @@ def save_bar(db: Database, actor: Actor, grid: Grid) -> None:
     """Save and discard, then what the last save could not do (kept while its edits are on screen)."""
     buttons = st.columns([1.2, 1.2, 5])
     if buttons[0].button("Save changes", key="backlog_save", type="primary", icon=":material/save:",
-                         disabled=not grid.pending or not actor.can_edit):
+                         disabled=not grid.pending or not allowed(actor, Permission.backlog)):
         _save(db, actor, grid)
     if buttons[1].button("Discard my edits", key="backlog_discard", disabled=not grid.pending):
         st.session_state[_ROUND] += 1

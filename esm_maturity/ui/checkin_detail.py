@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ..access import Permission, allowed
 from ..checkins import queries, screen
 from ..checkins.commands import add_action, promote_action, set_action_status, update_checkin
 from ..checkins.records import KIND_LABELS, KINDS, Action, ActionInput, Checkin
@@ -84,21 +85,23 @@ def actions(db: Database, actor: Actor, checkin: Checkin, names: dict[str, str])
                          lambda item_id: f"{action_id} is now the backlog item {item_id} (source: check-in "
                                          f"{checkin.checkin_id}).")
 
+    can_change = allowed(actor, Permission.checkin, checkin.department_id)
+    can_promote = allowed(actor, Permission.backlog)
     for action in found:
         cols = st.columns([5, 1, 1, 1.4])
         cols[0].markdown(_action_line(action))
         key, version = action.action_id, action.version
         if action.is_open:
-            cols[1].button("Done", key=f"done_{key}", disabled=not actor.can_edit, on_click=mark,
+            cols[1].button("Done", key=f"done_{key}", disabled=not can_change, on_click=mark,
                            args=(key, version, "done", f"{key} is done."))
-            cols[2].button("Drop", key=f"drop_{key}", disabled=not actor.can_edit, on_click=mark,
+            cols[2].button("Drop", key=f"drop_{key}", disabled=not can_change, on_click=mark,
                            args=(key, version, "dropped", f"{key} is dropped."))
         else:
-            cols[1].button("Reopen", key=f"reopen_{key}", disabled=not actor.can_edit, on_click=mark,
+            cols[1].button("Reopen", key=f"reopen_{key}", disabled=not can_change, on_click=mark,
                            args=(key, version, "open", f"{key} is open again."))
         if screen.promotable(action):
             cols[3].button("To backlog", key=f"promote_{key}", icon=":material/playlist_add:",
-                           disabled=not actor.can_edit,
+                           disabled=not can_promote,
                            help="Create a backlog item from this action, linked both ways",
                            on_click=to_backlog, args=(key, version, target_department))
 
@@ -116,7 +119,8 @@ def add_action_form(db: Database, actor: Actor, checkin: Checkin) -> None:
         text = cols[0].text_input("Add an action", key="add_action_text", placeholder="What will be done")
         owner = cols[1].text_input("Owner", key="add_action_owner")
         due = forms.date_field(cols[2], "Due", "add_action_due", value=None)
-        if cols[3].form_submit_button("Add", key="add_action", disabled=not actor.can_edit):
+        if cols[3].form_submit_button("Add", key="add_action",
+                                      disabled=not allowed(actor, Permission.checkin, checkin.department_id)):
             forms.save("add_action", lambda: add_action(db, actor, checkin.checkin_id, ActionInput(text, owner, due)),
                        lambda action_id: f"Added {action_id} to {checkin.checkin_id}.")
 
@@ -135,7 +139,8 @@ def edit_form(db: Database, actor: Actor, checkin: Checkin) -> None:
         cols[1].text_input("Attendees", key="edit_attendees")
         for name, title in screen.TEXTS:
             st.text_area(title, key=f"edit_{name}", height=90)
-        if st.form_submit_button("Save the check-in", key="edit_checkin_save", disabled=not actor.can_edit):
+        if st.form_submit_button("Save the check-in", key="edit_checkin_save",
+                                 disabled=not allowed(actor, Permission.checkin, checkin.department_id)):
             data = screen.edited_input(st.session_state, checkin)
             forms.save(SCOPE, lambda: update_checkin(db, actor, checkin.checkin_id, data, expected_version=seen),
                        f"Saved {checkin.checkin_id}.")

@@ -12,23 +12,28 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from ..access import Permission, allowed
 from ..checkins import screen
 from ..checkins.commands import record_checkin
 from ..checkins.queries import CarryOver, carry_over
 from ..checkins.records import DECISIONS, KIND_LABELS, KINDS, Recorded
 from ..db import Database
-from ..models import Actor
+from ..models import Actor, Role
 from . import forms
 from .text import esc
 
 SCOPE = "carry"
 
 
-def department_field(where: Any, names: dict[str, str]) -> str | None:
-    """The department met (None: a meeting across departments); the link's ?department= picks it first."""
-    options = [""] + list(names)
+def department_field(where: Any, names: dict[str, str], actor: Actor) -> str | None:
+    """The department met (None: a meeting across departments); the link's ?department= picks it first.
+    A department rep records check-ins of their own departments only."""
+    options, first = [""] + list(names), 1
+    if actor.role is Role.department:
+        options, first = [k for k in names if allowed(actor, Permission.checkin, k)], 0
     wanted = st.query_params.get("department", "")
-    return where.selectbox("Department", options, index=options.index(wanted) if wanted in names else 1,
+    first = options.index(wanted) if wanted in options else min(first, len(options) - 1)
+    return where.selectbox("Department", options, index=first,
                            format_func=lambda k: names.get(k, "Across departments (steering)"),
                            key="ci_department") or None
 

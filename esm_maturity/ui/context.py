@@ -4,36 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import config
 from ..db import Database
 from ..departments import Department, list_departments
-from ..models import Actor, EsmError
-from ..storage import open_database
+from ..models import Actor
+from . import identity
+from .resources import database
 from .router import ensure_routed
 from .text import esc
 
 
-@st.cache_resource(show_spinner=False)
-def _open_database(path: str) -> Database:
-    return open_database(path)
-
-
-def database() -> Database:
-    """The process-wide database, opened once; a clear message and a stop if it cannot be opened."""
-    try:
-        return _open_database(str(config.db_path()))
-    except EsmError as err:
-        st.error(str(err), icon=":material/database:")
-        st.stop()
-        raise  # unreachable: st.stop raises
-
-
 def actor() -> Actor:
-    return config.local_actor()
+    """Who is acting in this run: resolved (signed in, or the local admin) by the router."""
+    return identity.current()
 
 
 def page_setup() -> tuple[Database, Actor]:
-    """First line of every page: the right navigation, the database and who is acting."""
+    """First line of every page: the right navigation (with sign-in), the database and who is acting."""
     ensure_routed()
     return database(), actor()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import audit
+from ..access import Permission, allowed
 from ..db import Database
 from ..departments import add_department, departments_frame, get_department, update_department
 from ..models import Actor, EsmError
@@ -42,7 +43,7 @@ def add_form(db: Database, actor: Actor) -> None:
         new_name = st.text_input("Name", key="dept_new_name")
         new_sponsor = st.text_input("Executive sponsor", key="dept_new_sponsor")
         new_champion = st.text_input("ESM champion", key="dept_new_champion")
-        if st.form_submit_button("Add department", key="dept_add", disabled=not actor.is_admin):
+        if st.form_submit_button("Add department", key="dept_add", disabled=not allowed(actor, Permission.departments)):
             try:
                 dept = add_department(db, actor, new_id, new_name, new_sponsor, new_champion)
             except EsmError as err:
@@ -71,7 +72,7 @@ def edit_form(db: Database, actor: Actor, frame) -> None:
         champion = st.text_input("ESM champion", key="dept_edit_champion")
         active = st.checkbox("Active (inactive departments leave new assessments; history stays)",
                              key="dept_edit_active")
-        if st.form_submit_button("Save changes", key="dept_save", disabled=not actor.is_admin):
+        if st.form_submit_button("Save changes", key="dept_save", disabled=not allowed(actor, Permission.departments)):
             forms.save("department", lambda: update_department(
                 db, actor, chosen, name=name, sponsor=sponsor, champion=champion, active=active,
                 expected_version=seen), f"Saved {name}.")

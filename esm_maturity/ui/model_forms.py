@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ..access import Permission, allowed
 from .. import maturity
 from ..db import Database
 from ..models import LEVELS, Actor, EsmError
@@ -24,7 +25,7 @@ def level_names_form(db: Database, actor: Actor) -> None:
             c1, c2 = st.columns([1, 3])
             edits[row.level] = (c1.text_input(f"Level {row.level} name", key=f"level_name_{row.level}"),
                                 c2.text_input(f"Level {row.level} meaning", key=f"level_meaning_{row.level}"))
-        if st.form_submit_button("Save level names", key="levels_save", disabled=not actor.is_admin):
+        if st.form_submit_button("Save level names", key="levels_save", disabled=not allowed(actor, Permission.model)):
             forms.save("levels", lambda: maturity.rename_levels(db, actor, edits, seen), "Level names saved.")
     forms.offer_reload("levels")
 
@@ -50,13 +51,13 @@ def dimension_form(db: Database, actor: Actor, dims: list[maturity.Dimension]) -
         name = st.text_input("Name", key="dim_name")
         description = st.text_input("Description", key="dim_description")
         rubric = {lvl: st.text_area(f"Level {lvl} looks like", key=f"dim_rubric_{lvl}", height=70) for lvl in LEVELS}
-        if st.form_submit_button("Save dimension", key="dim_save", disabled=not actor.is_admin):
+        if st.form_submit_button("Save dimension", key="dim_save", disabled=not allowed(actor, Permission.model)):
             forms.save("dimension", lambda: maturity.update_dimension(
                 db, actor, chosen, name=name, description=description, rubric=rubric, expected_version=seen),
                 f"Saved {name}.")
     forms.offer_reload("dimension")
     label = "Retire this dimension" if dim.active else "Restore this dimension"
-    if st.button(label, key="dim_toggle", disabled=not actor.is_admin,
+    if st.button(label, key="dim_toggle", disabled=not allowed(actor, Permission.model),
                  help="A retired dimension keeps its history but leaves new assessments."):
         forms.save("dimension", lambda: maturity.set_dimension_active(db, actor, chosen, not dim.active,
                                                                       expected_version=seen),
@@ -70,7 +71,7 @@ def add_dimension_form(db: Database, actor: Actor) -> None:
         new_desc = st.text_input("Description", key="dim_new_description")
         new_rubric = {lvl: st.text_area(f"Level {lvl} looks like", key=f"dim_new_rubric_{lvl}", height=70)
                       for lvl in LEVELS}
-        if st.form_submit_button("Add dimension", key="dim_add", disabled=not actor.is_admin):
+        if st.form_submit_button("Add dimension", key="dim_add", disabled=not allowed(actor, Permission.model)):
             try:
                 maturity.add_dimension(db, actor, new_key, new_name, new_desc, new_rubric)
             except EsmError as err:

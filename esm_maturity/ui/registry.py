@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..access.policy import Permission
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -11,6 +13,7 @@ class PageSpec:
     title: str
     icon: str
     url_path: str      # "" for the landing page
+    needs: Permission | None = None   # shown only to people who hold this permission
 
 
 PAGES: list[PageSpec] = [
@@ -20,5 +23,6 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/trends.py", "Trends", ":material/trending_up:", "trends"),
     PageSpec("pages/checkins.py", "Check-ins", ":material/groups:", "checkins"),
     PageSpec("pages/data.py", "Data", ":material/table_view:", "data"),
+    PageSpec("pages/activity.py", "Activity", ":material/history:", "activity", Permission.activity),
     PageSpec("pages/settings.py", "Settings", ":material/settings:", "settings"),
 ]

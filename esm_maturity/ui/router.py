@@ -8,6 +8,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from ..access.policy import allowed
+from . import identity
 from .registry import PAGES
 
 _state = threading.local()  # each session's script runs on its own thread
@@ -28,9 +30,11 @@ def run_app() -> None:
     # With a pages/ folder beside app.py Streamlit starts in its old file-based mode; leave it.
     PagesManager.uses_pages_directory = False
     st.set_page_config(page_title="ESM maturity", page_icon=str(FAVICON), layout="wide")
+    actor = identity.resolve()   # organisation mode: sign in first (or stop on the sign-in screen)
     navigation = st.navigation(
         [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path or None, default=not p.url_path)
-         for p in PAGES])
+         for p in PAGES if p.needs is None or allowed(actor, p.needs)])
+    identity.sidebar(actor)
     _state.depth = getattr(_state, "depth", 0) + 1
     try:
         navigation.run()

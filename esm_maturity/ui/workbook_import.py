@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ..access import Permission, allowed
 from .. import workbook
 from ..db import Database
 from ..models import Actor, EsmError
 from .context import MISSING, show_error
-from .text import esc
+from .identity import may
 
 _PARSED = "data_parsed"
 _CLEARED_AFTER_IMPORT = ("data_upload", "data_export", _PARSED)
@@ -54,7 +55,7 @@ def _confirm(db: Database, actor: Actor, uploads, report: workbook.ImportReport)
         st.success("Everything in the file already equals what is stored: nothing to import.")
         return
     if not report.ok or not st.button(f"Import {report.total_changes:,} change(s)", key="data_import_confirm",
-                                      type="primary", icon=":material/upload:", disabled=not actor.can_edit):
+                                      type="primary", icon=":material/upload:", disabled=not allowed(actor, Permission.import_workbook)):
         return
     try:
         with st.spinner("Importing..."):
@@ -71,9 +72,10 @@ def _confirm(db: Database, actor: Actor, uploads, report: workbook.ImportReport)
 def import_panel(db: Database, actor: Actor) -> None:
     st.write("Upload an exported (or template-based) workbook, or one or more returned self-assessment forms. "
              "Nothing is written until you confirm; then everything is imported in one go, or nothing is.")
-    if not actor.can_edit:
-        st.info(f"{esc(actor.name)} has the {actor.role.name} role: you can check a file, but importing needs an "
-                "editor (and changes to departments or the maturity model need an admin).")
+    may(actor, Permission.import_workbook, note="You can still check a file: nothing is written.")
+    if allowed(actor, Permission.import_workbook) and actor.role.value != "admin":
+        st.caption("The import applies your role row by row: rows you may not change are listed as errors, and "
+                   "then nothing is imported.")
     uploads = st.file_uploader("Workbook or forms (.xlsx)", type=["xlsx"], accept_multiple_files=True,
                                key="data_upload", max_upload_size=workbook.MAX_UPLOAD_BYTES // 2**20)
     if not uploads:

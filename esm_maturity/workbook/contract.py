@@ -6,8 +6,9 @@ cell is parsed), its key, and the table it fills.
 
 The workbook is a full backup: every field a person can see or type is a column here
 (beyond WORKBOOK.md: Backlog raised_by, source and source_ref, Check-ins blockers, Actions
-closed_on, Levels meaning, the Status history sheet, and the model's id, name and version
-in About). What it leaves out is machine-managed: MACHINE_MANAGED says which, and why.
+closed_on, Levels meaning, Scores respondent, the Status history and People sheets, and the
+model's id, name and version in About). What it leaves out is machine-managed: MACHINE_MANAGED
+says which, and why.
 A text column's max_len is the field's limit (esm_maturity.limits): one definition.
 """
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from ..backlog.fields import EFFORTS, SOURCES, STATUSES
 from ..checkins.records import ACTION_STATUSES, KINDS
 from ..limits import LIMITS
-from ..models import ASSESSMENT_STATUSES
+from ..models import ASSESSMENT_STATUSES, Role
 
 FORMAT = "esm-maturity-workbook"
 FORMAT_VERSION = "1"
@@ -31,6 +32,7 @@ TEXT, KEY, INT, BOOL, DATE, DATETIME, LEVEL, SCORE, QUARTER, CHOICE = (
 BACKLOG_STATUSES, CHECKIN_KINDS = STATUSES, KINDS
 SCORE_CHOICES = ("1", "2", "3", "4", "5", "N/A")
 LEVEL_CHOICES = ("1", "2", "3", "4", "5")
+ROLES = tuple(r.value for r in Role)
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ SCORES = Sheet("Scores", (
     C("quarter", True, QUARTER, 10), C("department_id", True, KEY, 14), C("dimension_id", True, KEY, 24),
     C("score", kind=SCORE, width=8, choices=SCORE_CHOICES), C("target", kind=LEVEL, width=8, choices=LEVEL_CHOICES),
     T("evidence", "score", width=60), T("assessed_by", "score", width=22), C("assessed_on", kind=DATE, width=13),
+    T("respondent", "score", width=22),
 ), ("quarter", "department_id", "dimension_id"), "scores")
 
 BACKLOG = Sheet("Backlog", (
@@ -135,8 +138,14 @@ ACTIONS = Sheet("Actions", (
     C("closed_on", kind=DATE, width=12),
 ), ("action_id",), "actions", auto_key="action_id")
 
+# Who may sign in, as what: `departments` lists (comma-separated) the departments a department rep acts for.
+PEOPLE = Sheet("People", (
+    T("email", "person", True, 30), T("name", "person", width=24), C("role", True, CHOICE, 12, choices=ROLES),
+    C("departments", kind=KEY, width=24, max_len=4000), C("active", kind=BOOL, width=9, default=True),
+), ("email",), "people")
+
 SHEETS: tuple[Sheet, ...] = (DEPARTMENTS, DIMENSIONS, LEVELS, ASSESSMENTS, SCORES, BACKLOG, STATUS_HISTORY, CHECKINS,
-                             ACTIONS)
+                             ACTIONS, PEOPLE)
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 
 
@@ -152,6 +161,7 @@ ABOUT_MODEL = {"model_id": "id", "model_name": "name", "model_version": "version
 MACHINE_MANAGED = {
     "version": "every record's optimistic-lock counter; an import bumps it on the records it changes",
     "created_at, updated_at": "when a record was written to this database (the import's own time)",
+    "people.added_at": "when a person was added to this database (a restore adds them anew, at its own time)",
     "assessments.updated_at": "when the assessment was last saved",
     "audit_log": "this database's own trail; an import adds its rows (one per changed record, one per sheet "
                  "of created records, one for the file with its SHA-256)",

@@ -15,12 +15,13 @@ from typing import Callable
 
 from .. import clock
 from ..db import Database, is_conflict
-from ..models import Actor, EsmError, Role, ValidationError
+from ..access.policy import Permission, allowed, refusal, require
+from ..models import Actor, EsmError, PermissionDenied, ValidationError
 from . import contract as c
 from .form_file import forms_to_workbook
 from .loader import paused_gc
 from .parsed import ParsedWorkbook
-from .plan import Context, ImportFailed, ImportReport
+from .plan import Change, Context, ImportFailed, ImportReport
 from .reader import open_workbook
 from .sheets import STEPS, Step, table_rank
 from .store import Fetch
@@ -35,8 +36,12 @@ def plan(fetch: Fetch, actor: Actor, parsed: ParsedWorkbook, now: dt.datetime,
     tables then)."""
     enabled = {s.name for s in c.SHEETS}
     ctx = Context(fetch, actor, now.date(), now, [], enabled)
+    checked = 0
     for step in STEPS:  # each reads its sheet when it starts (parsed.sheet), the worker parses the next
         step.rule(ctx, parsed)
+        for change in ctx.changes[checked:]:   # before handled() may write the rows and let them go
+            check_permission(ctx, change)
+        checked = len(ctx.changes)
         if handled is not None:
             handled(step, ctx)
     ctx.changes.sort(key=table_rank)
@@ -46,13 +51,31 @@ def plan(fetch: Fetch, actor: Actor, parsed: ParsedWorkbook, now: dt.datetime,
         n["new"] += change.n_new
         n["changed"] += change.n_changed
         n["unchanged"] += change.unchanged
-    needs_admin = sorted({ch.sheet for ch in ctx.changes if ch.admin_only and (ch.n_new or ch.n_changed)})
-    if needs_admin and not actor.is_admin:
-        for sheet in needs_admin:
-            ctx.error(sheet, None, None, f"{actor.name} is a {actor.role.name}: changing this sheet needs the admin "
-                                         "role; remove the sheet or ask an admin to import")
     report = ImportReport(parsed.filename, parsed.sha256, counts, [*parsed.issues, *ctx.issues])
     return ctx, report
+
+
+def check_permission(ctx: Context, change: Change) -> None:
+    """The same rules as the app's commands, row by row: each new or changed row (and what it
+    replaces) must be one the importer may write, for its department. One error per sheet and
+    department, naming the rows' count; the refusal goes to the audit trail when applied."""
+    if change.permission is None or not (change.new or change.changed):
+        return
+    actor, refused = ctx.actor, {}
+    for row in change.new:
+        for department in change.departments(row):
+            if not allowed(actor, change.permission, department):
+                refused[department] = refused.get(department, 0) + 1
+    for old, row in change.changed:   # a changed row counts once per department, before or after
+        before, after = tuple(change.departments(old)), tuple(change.departments(row))
+        for department in (after if before == after else dict.fromkeys((*before, *after))):
+            if not allowed(actor, change.permission, department):
+                refused[department] = refused.get(department, 0) + 1
+    for department, n in sorted(refused.items(), key=lambda kv: kv[0] or ""):
+        reason = refusal(actor, change.permission, department)
+        where = f"{n:,} row{'s' if n != 1 else ''}" + (f" for {department}" if department else "")
+        ctx.error(change.sheet, None, None, f"{where}: {reason}; remove them, or ask someone who may to import")
+        ctx.refusals.append(reason)
 
 
 def preview_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[ParsedWorkbook]) -> ImportReport:
@@ -68,8 +91,8 @@ def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Parse
 
     Tables are written while later sheets are still being validated (table_writer.py); an error
     anywhere rolls the whole transaction back, so all or nothing holds."""
-    actor.require(Role.editor, "import a workbook")
     parsed = combine(parsed)
+    require(db, actor, Permission.import_workbook, entity="workbook", key=parsed.filename)
     if parsed.single_use:
         raise EsmError("this workbook was imported already; read the file again to import it again")
     # Each sheet's rows are freed once validated (the import then holds one sheet at a time), so
@@ -82,10 +105,16 @@ def apply_import(db: Database, actor: Actor, parsed: ParsedWorkbook | list[Parse
                     ctx, report = plan(writer.fetch, actor, parsed, tx.now, writer.handled)
                     if report.errors:
                         writer.abandon()
-                        raise ImportFailed(report)
+                        raise ImportFailed(report, ctx.refusals)
                     writer.write_rest(ctx)
                 tx.audit("import", "workbook", parsed.filename,
                          after={"file": parsed.filename, "sha256": parsed.sha256, "counts": report.counts})
+        except ImportFailed as failed:
+            if failed.refusals:   # rows the person may not write: the refusal goes to the audit trail
+                db.record_refusal(actor, PermissionDenied(
+                    "; ".join(str(r) for r in failed.refusals), doing=Permission.import_workbook.doing,
+                    entity="workbook", key=parsed.filename))
+            raise
         except Exception as err:
             if not is_conflict(err):
                 raise

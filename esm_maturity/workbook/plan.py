@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
+from ..access.policy import Permission
 from ..db import Tx
 from ..models import Actor, Problem, ValidationError
 from .parsed import Issue
@@ -33,13 +34,17 @@ class Change:
     extra: dict[str, Any] = field(default_factory=dict)        # written on insert and update
     insert_only: dict[str, Any] = field(default_factory=dict)  # written on insert only
     dept_index: int | None = None
-    admin_only: bool = False
+    permission: Permission | None = None   # what writing these rows needs (checked row by row, by department)
+    departments_of: Callable[[tuple], Iterable[str | None]] | None = None   # a row's departments, when not dept_index
     allocate: Callable[[Tx, int], list[str]] | None = None   # keys for new rows whose key is blank
     counter: tuple[str, str] | None = None   # (sequence, key prefix): moved past the keys the rows bring
     after_write: Callable[[Tx, "Change"], None] | None = None
     unique_key: bool = True   # False: the table has no key constraint (changed rows are updated by a join)
     audit_by_first_key: bool = False   # the audit names created rows by their first key column, once each
     counted: tuple[int, int] | None = None   # (new, changed), kept when the rows are released
+    # the table holds the first `table_columns` columns; the rest are compared, reported and audited, and
+    # after_write writes them (a person's departments); None: the table holds every column
+    table_columns: int | None = None
 
     @property
     def n_new(self) -> int:
@@ -53,6 +58,12 @@ class Change:
         """Drop the rows once they are written and audited; the counts stay for the report."""
         self.counted = (self.n_new, self.n_changed)
         self.new, self.changed = [], []
+
+    def departments(self, row: tuple) -> Iterable[str | None]:
+        """The departments a row belongs to, for the permission check."""
+        if self.departments_of is not None:
+            return self.departments_of(row)
+        return (row[self.dept_index],) if self.dept_index is not None else (None,)
 
     def add(self, row: tuple, old: tuple | None) -> str:
         if old is None:
@@ -119,8 +130,9 @@ class ImportReport:
 class ImportFailed(ValidationError):
     """Raised by apply_import when the workbook has errors; carries the report."""
 
-    def __init__(self, report: ImportReport):
+    def __init__(self, report: ImportReport, refusals: list | None = None):
         self.report = report
+        self.refusals = list(refusals or [])   # PermissionDenied for rows the importer may not write
         super().__init__(problems=[Problem(None, str(i)) for i in report.errors[:50]]
                          + ([Problem(None, f"... and {len(report.errors) - 50} more")] if len(report.errors) > 50
                             else []))
@@ -136,6 +148,7 @@ class Context:
     enabled: set[str]
     changes: list[Change] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)   # shared lookups between sheets
+    refusals: list = field(default_factory=list)   # PermissionDenied for rows the importer may not write
 
     def error(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.issues.append(Issue(sheet, row, column, message))

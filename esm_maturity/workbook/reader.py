@@ -55,8 +55,8 @@ def open_workbook(data: bytes, filename: str = "workbook.xlsx", enabled: set[str
 
 
 # The order the import's rules read sheets in (sheets.STEPS): sheets are checked, so parsed, in this order.
-READ_ORDER = (c.ABOUT, c.FORM_SHEET, c.DEPARTMENTS.name, c.DIMENSIONS.name, c.LEVELS.name, c.ASSESSMENTS.name,
-              c.BACKLOG.name, c.STATUS_HISTORY.name, c.SCORES.name, c.CHECKINS.name, c.ACTIONS.name)
+READ_ORDER = (c.ABOUT, c.FORM_SHEET, c.DEPARTMENTS.name, c.PEOPLE.name, c.DIMENSIONS.name, c.LEVELS.name,
+              c.ASSESSMENTS.name, c.BACKLOG.name, c.STATUS_HISTORY.name, c.SCORES.name, c.CHECKINS.name, c.ACTIONS.name)
 _READ_RANK = {c.normalise_name(name): rank for rank, name in enumerate(READ_ORDER)}
 
 

@@ -19,7 +19,7 @@ EXPORT_SQL = {
     c.ASSESSMENTS.name: "SELECT quarter, department_id, status, submitted_by, submitted_on FROM assessments "
                         "ORDER BY quarter, department_id",
     c.SCORES.name: "SELECT quarter, department_id, dimension_id, score, target, evidence, assessed_by, assessed_on, "
-                   "na FROM scores ORDER BY quarter, department_id, dimension_id",
+                   "respondent, na FROM scores ORDER BY quarter, department_id, dimension_id",
     c.BACKLOG.name: "SELECT item_id, title, description, department_id, dimension_id, status, status_reason, owner, "
                     "value, effort, raised_on, due_on, closed_on, outcome, lessons, raised_by, source, source_ref "
                     "FROM backlog_items ORDER BY item_id",
@@ -29,14 +29,17 @@ EXPORT_SQL = {
                      "wins, next_on, blockers FROM checkins ORDER BY checkin_id",
     c.ACTIONS.name: "SELECT action_id, checkin_id, text, owner, due_on, status, item_id, closed_on FROM actions "
                     "ORDER BY action_id",
+    c.PEOPLE.name: "SELECT p.email, p.name, p.role, string_agg(d.department_id, ', ' ORDER BY d.department_id), "
+                   "p.active FROM people p LEFT JOIN person_departments d ON d.email = p.email "
+                   "GROUP BY p.email, p.name, p.role, p.active ORDER BY p.email",
 }
 
 
 def export_rows(fetch: Fetch, sheet: c.Sheet) -> list[tuple]:
     rows = fetch(EXPORT_SQL[sheet.name], [])
     if sheet is c.SCORES:
-        return [(q, d, dim, c.SCORE_CHOICES[-1] if na else score, target, evidence, by, on)
-                for q, d, dim, score, target, evidence, by, on, na in rows]
+        return [(q, d, dim, c.SCORE_CHOICES[-1] if na else score, target, evidence, by, on, respondent)
+                for q, d, dim, score, target, evidence, by, on, respondent, na in rows]
     return rows
 
 

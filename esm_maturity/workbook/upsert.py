@@ -66,6 +66,8 @@ def _upsert(tx: Tx, table: str, columns_: tuple[str, ...], key_len: int, rows_: 
     """New and changed rows in one INSERT ... ON CONFLICT DO UPDATE through a staging table."""
     if not rows_:
         return
+    if change.table_columns is not None:   # the other columns are after_write's
+        columns_, rows_ = columns_[:change.table_columns], [row[:change.table_columns] for row in rows_]
     stage = f"import_stage_{table}"
     extra = {**change.extra, **change.insert_only}
     columns = [*columns_, *extra]

@@ -2,6 +2,7 @@
 
 from esm_maturity.db import Database
 from esm_maturity.models import Quarter
+from tests.app.conftest import add_people
 
 Q = "2026-Q4"
 
@@ -107,7 +108,7 @@ def test_conflict_keeps_the_first_save_and_my_entries(demo_app, demo_path):
     # A colleague saves the same draft from another browser after this page was shown.
     import streamlit as st
 
-    from esm_maturity.ui.context import _open_database
+    from esm_maturity.ui.resources import _open_database
 
     db = _open_database(str(demo_path))
     save_assessment(db, Actor("bob"), Q, "CS", [ScoreInput("purpose", ScoreValue(5), None, "bob's evidence")],
@@ -124,8 +125,14 @@ def test_conflict_keeps_the_first_save_and_my_entries(demo_app, demo_path):
     st.cache_resource.clear()
 
 
-def test_viewer_sees_a_read_only_assessment(demo_app, monkeypatch):
-    monkeypatch.setenv("ESM_ROLE", "viewer")
-    at = open_scoring(demo_app, "HR")
-    assert not at.radio
-    assert any("viewer" in i.value for i in at.info)
+def test_a_sponsor_and_another_departments_rep_read_only(demo_app, demo_path):
+    add_people(demo_path, ("vera@example.org", "sponsor"), ("dora@example.org", "department", ["SEC"]))
+    at = demo_app("pages/assessment.py", {"department": "SEC", "quarter": Q}, user="vera@example.org")
+    assert not at.exception and not at.radio
+    assert any("is a sponsor and cannot score a self-assessment" in i.value for i in at.info)
+    own = demo_app("pages/assessment.py", {"quarter": Q}, user="dora@example.org")
+    assert own.selectbox(key="assess_department").value == "SEC"   # a rep opens on their own department
+    assert own.radio and not own.info
+    other = demo_app("pages/assessment.py", {"department": "HR", "quarter": Q}, user="dora@example.org")
+    assert not other.radio
+    assert any("department rep for SEC, so cannot score a self-assessment for HR" in i.value for i in other.info)

@@ -3,6 +3,7 @@
 from esm_maturity.backlog.commands import add_item, get_item, update_item
 from esm_maturity.db import Database
 from tests.conftest import ADMIN
+from tests.app.conftest import add_people
 
 
 def texts(at):
@@ -184,8 +185,10 @@ def test_add_from_a_maturity_gap_on_the_assessment_page(demo_app, demo_path):
         ("HR", dimension, "assessment", f"2026-Q3/HR/{dimension}")
 
 
-def test_viewer_can_read_but_not_edit(demo_app, monkeypatch):
-    monkeypatch.setenv("ESM_ROLE", "viewer")
-    at = open_backlog(demo_app)
-    assert at.button(key="backlog_save").disabled and at.button(key="add_item_submit").disabled
-    assert any("viewer role" in i.value for i in at.info)
+def test_a_sponsor_reads_the_backlog_and_changes_nothing(demo_app, demo_path):
+    add_people(demo_path, ("vera@example.org", "sponsor"), ("dora@example.org", "department", ["HR"]))
+    for who in ("vera@example.org", "dora@example.org"):
+        at = demo_app("pages/backlog.py", user=who)
+        assert not at.exception, at.exception
+        assert at.button(key="backlog_save").disabled and not [b for b in at.button if b.key == "add_item_submit"]
+        assert any("cannot change the improvement backlog" in i.value for i in at.info)

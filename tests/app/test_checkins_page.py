@@ -5,6 +5,7 @@ import datetime as dt
 
 from esm_maturity import clock
 from esm_maturity.db import Database
+from tests.app.conftest import add_people
 
 PAGE = "pages/checkins.py"
 
@@ -129,11 +130,16 @@ def test_search_and_cadence_and_timeline(demo_app, demo_path):
     assert list(events["on_date"]) == sorted(events["on_date"], reverse=True)
 
 
-def test_viewer_can_read_but_not_record(demo_app, monkeypatch):
-    monkeypatch.setenv("ESM_ROLE", "viewer")
-    at = open_page(demo_app)
-    assert at.button(key="ci_save").disabled
-    assert any("viewer role" in i.value for i in at.info)
+def test_a_sponsor_reads_and_a_rep_records_for_their_departments_only(demo_app, demo_path):
+    add_people(demo_path, ("vera@example.org", "sponsor"), ("dora@example.org", "department", ["HR", "IT"]))
+    at = demo_app(PAGE, user="vera@example.org")
+    assert not at.exception and not [b for b in at.button if b.key == "ci_save"]
+    assert any("is a sponsor and cannot record or change a check-in" in i.value for i in at.info)
+    assert all(b.disabled for b in at.button if b.key.startswith(("done_", "drop_", "promote_")))
+    rep = demo_app(PAGE, {"department": "FIN"}, user="dora@example.org")
+    assert rep.selectbox(key="ci_department").options == ["Human Resources", "IT"] or \
+        set(rep.selectbox(key="ci_department").options) <= {"HR", "IT", "Human Resources", "IT Services"}
+    assert not rep.button(key="ci_save").disabled
 
 
 def test_overview_shows_the_cadence(demo_app, demo_path):

@@ -9,6 +9,7 @@ import openpyxl
 from esm_maturity.db import Database
 from esm_maturity.workbook import export_bytes
 from tests.unit import hostile_corpus as corpus
+from tests.app.conftest import add_people
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -70,7 +71,7 @@ def test_upload_preview_then_confirm_imports(demo_app, demo_path):
     at.button(key="data_import_confirm").click().run()
     assert not at.exception
     assert "Imported 1 change(s) from edited.xlsx." in [s.value for s in at.success]
-    from esm_maturity.ui.context import _open_database
+    from esm_maturity.ui.resources import _open_database
     db = _open_database(str(demo_path))
     assert db.scalar("SELECT name FROM departments WHERE department_id = 'FIN'") == "Finance and Procurement"
     assert db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'workbook' AND entity_key = 'edited.xlsx'") == 1
@@ -94,12 +95,13 @@ def test_hostile_upload_shows_a_clear_message(demo_app):
     assert any("zip bomb" in e.value for e in at.error)
 
 
-def test_a_viewer_can_check_a_file_but_not_import_it(demo_app, demo_path, monkeypatch):
-    monkeypatch.setenv("ESM_ROLE", "viewer")
-    at = demo_app("pages/data.py")
-    _upload(at, "edited.xlsx", _renamed_export(demo_path))
+def test_a_sponsor_can_check_a_file_but_not_import_it(demo_app, demo_path):
+    data = _renamed_export(demo_path)
+    add_people(demo_path, ("vera@example.org", "sponsor"))
+    at = demo_app("pages/data.py", user="vera@example.org")
+    _upload(at, "edited.xlsx", data)
     assert not at.exception
-    assert any("importing needs an editor" in i.value for i in at.info)
+    assert any("cannot import a workbook" in i.value and "You can still check a file" in i.value for i in at.info)
     issues = _frame(at, "message")
-    assert issues["message"].str.contains("needs the admin role").any()
+    assert issues["message"].str.contains("1 row for FIN: Vera (vera@example.org) is a sponsor", regex=False).any()
     assert not [b for b in at.button if b.key == "data_import_confirm" and not b.disabled]

@@ -13,22 +13,22 @@ from esm_maturity.checkins.commands import promote_action, record_checkin
 from esm_maturity.checkins.records import ActionInput, CheckinInput
 from esm_maturity.db import Database
 from esm_maturity.workbook import apply_import, export_bytes, read_upload
-from tests.conftest import EDITOR
+from tests.conftest import CHAMPION
 from tests.unit import hostile_corpus as corpus
 
 
 def _items_made_every_way(db: Database) -> dict[str, str]:
     made = {"demo": db.scalar("SELECT min(item_id) FROM backlog_items")}
-    made["form"] = add_item(db, EDITOR, title="Added in the form", department_id="HR")
-    made["form, then edited"] = add_item(db, EDITOR, title="Edited later", department_id="HR")
-    update_item(db, EDITOR, made["form, then edited"], {"owner": "Sam", "description": "now described"}, 1)
-    done = record_checkin(db, EDITOR, CheckinInput(held_on="2026-11-02", department_id="HR"),
+    made["form"] = add_item(db, CHAMPION, title="Added in the form", department_id="HR")
+    made["form, then edited"] = add_item(db, CHAMPION, title="Edited later", department_id="HR")
+    update_item(db, CHAMPION, made["form, then edited"], {"owner": "Sam", "description": "now described"}, 1)
+    done = record_checkin(db, CHAMPION, CheckinInput(held_on="2026-11-02", department_id="HR"),
                           [ActionInput("Turn into an item", "Ann")])
-    made["promoted action"] = promote_action(db, EDITOR, done.action_ids[0], expected_version=1)
+    made["promoted action"] = promote_action(db, CHAMPION, done.action_ids[0], expected_version=1)
     workbook = corpus.xlsx({"About": corpus.ABOUT_ROWS,
                             "Backlog": [["item_id", "title", "department_id", "status"],
                                         [None, "Imported new", "HR", "idea"]]})
-    apply_import(db, EDITOR, read_upload(db, workbook, "new-items.xlsx"))
+    apply_import(db, CHAMPION, read_upload(db, workbook, "new-items.xlsx"))
     made["import, new"] = db.scalar("SELECT item_id FROM backlog_items WHERE title = 'Imported new'")
     # An import that changes an item: export, edit one title, import.
     book = openpyxl.load_workbook(io.BytesIO(export_bytes(db)))
@@ -39,12 +39,12 @@ def _items_made_every_way(db: Database) -> dict[str, str]:
             row[headers.index("title")].value = "Retitled by import"
     out = io.BytesIO()
     book.save(out)
-    apply_import(db, EDITOR, read_upload(db, out.getvalue(), "changed.xlsx"))
+    apply_import(db, CHAMPION, read_upload(db, out.getvalue(), "changed.xlsx"))
     made["import, changed"] = made["demo"]
     # History rows that older code or a later field could leave: NULL before and after, a field that
     # did not exist yet, JSON that is not a record, text that is not JSON.
     odd = made["form"]
-    with db.transaction(EDITOR) as tx:
+    with db.transaction(CHAMPION) as tx:
         for before, after in ((None, None), ('{"title": "x"}', '{"title": "x", "new_field": 3}'), ("[1, 2]", '"text"'),
                               ("not json", "{")):
             tx.execute("INSERT INTO audit_log (occurred_at, actor, action, entity, entity_key, before_json, "

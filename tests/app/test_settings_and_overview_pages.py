@@ -1,6 +1,7 @@
 """Settings (departments, model) and the overview, driven as a person would."""
 
 from esm_maturity.db import Database
+from tests.app.conftest import add_people
 
 
 def rows(path, sql, params=()):
@@ -75,11 +76,16 @@ def test_retire_and_edit_a_dimension(demo_app, demo_path):
     assert "retired" in screen(at.success)
 
 
-def test_viewer_cannot_change_settings(demo_app, demo_path, monkeypatch):
-    monkeypatch.setenv("ESM_ROLE", "viewer")
-    at = demo_app("pages/settings.py")
-    assert at.button(key="dept_add").disabled
-    assert any("read-only" in i.value for i in at.info)
+def test_settings_by_role(demo_app, demo_path):
+    add_people(demo_path, ("vera@example.org", "sponsor"), ("eddie@example.org", "champion"))
+    at = demo_app("pages/settings.py", user="vera@example.org")
+    assert not at.exception and at.button(key="dept_add").disabled and at.button(key="dim_save").disabled
+    assert [t.label for t in at.tabs] == ["Departments", "Maturity model"]   # no People tab
+    assert any("You can read the settings" in i.value for i in at.info)
+    champion = demo_app("pages/settings.py", user="eddie@example.org")
+    assert not champion.button(key="dept_add").disabled and champion.button(key="dim_save").disabled
+    admin = demo_app("pages/settings.py")   # local mode: the local admin
+    assert "People" in [t.label for t in admin.tabs] and not admin.button(key="person_add").disabled
 
 
 def test_newer_database_gets_a_message_not_a_traceback(db_path, empty_app):

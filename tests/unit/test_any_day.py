@@ -22,7 +22,7 @@ from esm_maturity.checkins.records import ActionInput, CheckinInput
 from esm_maturity.checkins.queries import carry_over
 from esm_maturity.db import Database
 from esm_maturity.models import Quarter
-from tests.conftest import EDITOR, ROOT, TODAY
+from tests.conftest import CHAMPION, ROOT, TODAY
 
 
 def test_the_tests_run_on_a_pinned_day():
@@ -81,9 +81,9 @@ def test_cadence_and_overview_on_any_day(any_day):
 def test_backlog_dates_come_from_the_clock(any_day):
     day = any_day.day
     with Database(any_day.demo_path()) as db:
-        item_id = add_item(db, EDITOR, title="Any day", department_id="HR", dimension_id="knowledge", owner="Sam")
+        item_id = add_item(db, CHAMPION, title="Any day", department_id="HR", dimension_id="knowledge", owner="Sam")
         assert get_item(db, item_id)["raised_on"] == day
-        change_status(db, EDITOR, item_id, "rejected", get_item(db, item_id)["version"])
+        change_status(db, CHAMPION, item_id, "rejected", get_item(db, item_id)["version"])
         assert get_item(db, item_id)["closed_on"] == day
         stamp = db.scalar("SELECT max(occurred_at) FROM audit_log")
         assert stamp.date() == day
@@ -94,7 +94,7 @@ def test_a_checkin_on_any_day(any_day):
     with Database(any_day.demo_path()) as db:
         open_before = len(carry_over(db, "HR", day).actions)
         later = day + dt.timedelta(days=30)
-        done = record_checkin(db, EDITOR, CheckinInput(held_on=day, department_id="HR", next_on=later),
+        done = record_checkin(db, CHAMPION, CheckinInput(held_on=day, department_id="HR", next_on=later),
                               [ActionInput("Book the review", "Sam", day + dt.timedelta(days=1))])
         assert db.one("SELECT held_on, next_on FROM checkins WHERE checkin_id = $1", [done.checkin_id]) == (
             day, later)

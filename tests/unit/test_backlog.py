@@ -10,7 +10,7 @@ from esm_maturity.backlog.commands import add_item, change_status, get_item, ins
 from esm_maturity.backlog.queries import Filters, current_gap, item_changes, list_items, status_counts, status_history
 from esm_maturity.departments import add_department
 from esm_maturity.models import (ConflictError, NotFound, PermissionDenied, ValidationError)
-from tests.conftest import ADMIN, EDITOR, VIEWER
+from tests.conftest import ADMIN, CHAMPION, SPONSOR
 
 
 @pytest.fixture
@@ -29,8 +29,8 @@ def fields_of(err):
 
 
 def test_add_item_gives_keys_and_defaults(org):
-    first = add_item(org, EDITOR, title="Shared intake form", department_id="HR")
-    second = add_item(org, EDITOR, title="Survey on closed requests", department_id="IT", value="4", effort="m",
+    first = add_item(org, CHAMPION, title="Shared intake form", department_id="HR")
+    second = add_item(org, CHAMPION, title="Survey on closed requests", department_id="IT", value="4", effort="m",
                       source="Customer_Feedback")
     assert (first, second) == ("CI-0001", "CI-0002")
     item = get_item(org, second)
@@ -55,7 +55,7 @@ def test_add_item_gives_keys_and_defaults(org):
 ])
 def test_bad_input_is_refused_with_the_field_and_writes_nothing(org, fields, field):
     with pytest.raises(ValidationError) as err:
-        add_item(org, EDITOR, **fields)
+        add_item(org, CHAMPION, **fields)
     assert field in fields_of(err)
     assert count(org) == 0 and count(org, "backlog_status_history") == 0
     assert org.scalar("SELECT count(*) FROM audit_log WHERE entity = 'backlog_item'") == 0
@@ -63,19 +63,19 @@ def test_bad_input_is_refused_with_the_field_and_writes_nothing(org, fields, fie
 
 def test_messages_tell_a_person_what_to_do(org):
     with pytest.raises(ValidationError) as err:
-        add_item(org, EDITOR, title="", department_id="XYZ", value=9)
+        add_item(org, CHAMPION, title="", department_id="XYZ", value=9)
     text = str(err.value)
     assert "title: is required" in text and "1 (little benefit) to 5" in text
     with pytest.raises(ValidationError, match="there is no department 'XYZ'; pick one listed in Settings"):
-        add_item(org, EDITOR, title="x", department_id="XYZ")
+        add_item(org, CHAMPION, title="x", department_id="XYZ")
 
 
 def test_viewer_cannot_add_or_edit(org):
     with pytest.raises(PermissionDenied):
-        add_item(org, VIEWER, title="x", department_id="HR")
-    key = add_item(org, EDITOR, title="x", department_id="HR")
+        add_item(org, SPONSOR, title="x", department_id="HR")
+    key = add_item(org, CHAMPION, title="x", department_id="HR")
     with pytest.raises(PermissionDenied):
-        update_item(org, VIEWER, key, {"owner": "vera"}, 1)
+        update_item(org, SPONSOR, key, {"owner": "vera"}, 1)
     assert get_item(org, key)["owner"] == ""
 
 
@@ -97,36 +97,36 @@ def test_flow_allows_the_documented_moves_only():
 def walk(db, key, *moves):
     version = get_item(db, key)["version"]
     for status, extra in moves:
-        version = change_status(db, EDITOR, key, status, version, **extra)
+        version = change_status(db, CHAMPION, key, status, version, **extra)
     return version
 
 
 def test_accepting_needs_owner_and_dimension_and_says_so(org):
-    key = add_item(org, EDITOR, title="x", department_id="HR")
+    key = add_item(org, CHAMPION, title="x", department_id="HR")
     with pytest.raises(ValidationError) as err:
-        change_status(org, EDITOR, key, "accepted", 1)
+        change_status(org, CHAMPION, key, "accepted", 1)
     assert fields_of(err) == {"owner", "dimension_id"}
     assert "Accepting needs an owner" in str(err.value)
     item = get_item(org, key)
     assert item["status"] == "idea" and item["version"] == 1
-    assert change_status(org, EDITOR, key, "accepted", 1, owner="Priya", dimension_id="collaboration") == 2
+    assert change_status(org, CHAMPION, key, "accepted", 1, owner="Priya", dimension_id="collaboration") == 2
     assert get_item(org, key)["status"] == "accepted"
 
 
 def test_a_whole_life_with_every_gate(org):
-    key = add_item(org, EDITOR, title="Map onboarding", department_id="HR")
+    key = add_item(org, CHAMPION, title="Map onboarding", department_id="HR")
     version = walk(org, key, ("accepted", {"owner": "Priya", "dimension_id": "value_streams"}),
                    ("planned", {}), ("in progress", {}))
     with pytest.raises(ValidationError) as err:
-        change_status(org, EDITOR, key, "on hold", version)
+        change_status(org, CHAMPION, key, "on hold", version)
     assert fields_of(err) == {"status_reason"}
     version = walk(org, key, ("on hold", {"status_reason": "waiting for the portal"}), ("in progress", {}),
                    ("measuring", {}))
     with pytest.raises(ValidationError) as err:
-        change_status(org, EDITOR, key, "closed", version, outcome="Onboarding takes 5 days, not 9")
+        change_status(org, CHAMPION, key, "closed", version, outcome="Onboarding takes 5 days, not 9")
     assert fields_of(err) == {"lessons"} and "lessons learned" in str(err.value)
     assert get_item(org, key)["closed_on"] is None
-    change_status(org, EDITOR, key, "closed", version, outcome="5 days, not 9", lessons="Name an owner early")
+    change_status(org, CHAMPION, key, "closed", version, outcome="5 days, not 9", lessons="Name an owner early")
     item = get_item(org, key)
     assert item["status"] == "closed" and item["closed_on"] == clock.today()
     assert status_history(org, key)["status"].tolist() == ["idea", "accepted", "planned", "in progress", "on hold",
@@ -134,52 +134,52 @@ def test_a_whole_life_with_every_gate(org):
 
 
 def test_refused_moves_name_the_allowed_ones(org):
-    key = add_item(org, EDITOR, title="x", department_id="HR")
+    key = add_item(org, CHAMPION, title="x", department_id="HR")
     with pytest.raises(ValidationError, match="from idea it can move to accepted, rejected, withdrawn"):
-        change_status(org, EDITOR, key, "closed", 1, outcome="o", lessons="l")
-    change_status(org, EDITOR, key, "rejected", 1)
+        change_status(org, CHAMPION, key, "closed", 1, outcome="o", lessons="l")
+    change_status(org, CHAMPION, key, "rejected", 1)
     item = get_item(org, key)
     assert item["closed_on"] is not None
     with pytest.raises(ValidationError, match="final"):
-        change_status(org, EDITOR, key, "accepted", 2, owner="a", dimension_id="roles")
+        change_status(org, CHAMPION, key, "accepted", 2, owner="a", dimension_id="roles")
 
 
 def test_withdrawing_needs_a_reason(org):
-    key = add_item(org, EDITOR, title="x", department_id="HR")
+    key = add_item(org, CHAMPION, title="x", department_id="HR")
     with pytest.raises(ValidationError) as err:
-        change_status(org, EDITOR, key, "withdrawn", 1)
+        change_status(org, CHAMPION, key, "withdrawn", 1)
     assert fields_of(err) == {"status_reason"} and "Withdrawing needs a reason" in str(err.value)
-    change_status(org, EDITOR, key, "withdrawn", 1, status_reason="superseded")
+    change_status(org, CHAMPION, key, "withdrawn", 1, status_reason="superseded")
     assert get_item(org, key)["status"] == "withdrawn"
 
 
 def test_gates_hold_for_edits_after_the_move(org):
-    key = add_item(org, EDITOR, title="x", department_id="HR")
-    change_status(org, EDITOR, key, "accepted", 1, owner="Priya", dimension_id="roles")
+    key = add_item(org, CHAMPION, title="x", department_id="HR")
+    change_status(org, CHAMPION, key, "accepted", 1, owner="Priya", dimension_id="roles")
     with pytest.raises(ValidationError) as err:
-        update_item(org, EDITOR, key, {"owner": ""}, 2)
+        update_item(org, CHAMPION, key, {"owner": ""}, 2)
     assert "An item that is accepted needs an owner" in str(err.value)
 
 
 def test_second_save_of_the_same_version_is_a_conflict_and_keeps_the_first(org):
-    key = add_item(org, EDITOR, title="x", department_id="HR")
-    assert update_item(org, EDITOR, key, {"owner": "First"}, 1) == 2
+    key = add_item(org, CHAMPION, title="x", department_id="HR")
+    assert update_item(org, CHAMPION, key, {"owner": "First"}, 1) == 2
     with pytest.raises(ConflictError, match="changed by someone else"):
         update_item(org, ADMIN, key, {"owner": "Second"}, 1)
     assert get_item(org, key)["owner"] == "First" and get_item(org, key)["version"] == 2
 
 
 def test_unchanged_save_writes_nothing(org):
-    key = add_item(org, EDITOR, title="x", department_id="HR", owner="A")
-    assert update_item(org, EDITOR, key, {"owner": "A", "title": "x", "department_id": " HR "}, 1) == 1
+    key = add_item(org, CHAMPION, title="x", department_id="HR", owner="A")
+    assert update_item(org, CHAMPION, key, {"owner": "A", "title": "x", "department_id": " HR "}, 1) == 1
     assert get_item(org, key)["version"] == 1
     # text is kept as typed: spaces around the title are a change (the key above was only trimmed)
-    assert update_item(org, EDITOR, key, {"title": " x "}, 1) == 2 and get_item(org, key)["title"] == " x "
+    assert update_item(org, CHAMPION, key, {"title": " x "}, 1) == 2 and get_item(org, key)["title"] == " x "
 
 
 def test_unknown_item_is_not_found(org):
     with pytest.raises(NotFound):
-        update_item(org, EDITOR, "CI-9999", {"owner": "x"}, 1)
+        update_item(org, CHAMPION, "CI-9999", {"owner": "x"}, 1)
 
 
 def test_insert_item_inside_another_transaction(org):
@@ -189,7 +189,7 @@ def test_insert_item_inside_another_transaction(org):
         return insert_item(tx, {"title": "From a check-in", "department_id": "OPS", "source": "check-in",
                                 "source_ref": "A-0007", "status": "planned", "owner": "Tom",
                                 "dimension_id": "roles"})
-    key = org.write(EDITOR, work)
+    key = org.write(CHAMPION, work)
     item = get_item(org, key)
     assert (item["status"], item["source"], item["source_ref"], item["raised_by"]) == \
         ("planned", "check-in", "A-0007", "eddie")
@@ -198,13 +198,13 @@ def test_insert_item_inside_another_transaction(org):
         insert_item(tx, {"title": "Another", "department_id": "OPS"})
         raise ValidationError("the action is closed", "action")
     with pytest.raises(ValidationError):
-        org.write(EDITOR, failing)
+        org.write(CHAMPION, failing)
     assert count(org) == 1
 
 
 def test_insert_with_a_closed_status_needs_outcome_and_lessons(org):
     with pytest.raises(ValidationError) as err:
-        org.write(EDITOR, lambda tx: insert_item(tx, {"title": "x", "department_id": "HR", "status": "Closed",
+        org.write(CHAMPION, lambda tx: insert_item(tx, {"title": "x", "department_id": "HR", "status": "Closed",
                                                       "owner": "a", "dimension_id": "roles"}))
     assert fields_of(err) == {"outcome", "lessons"} and count(org) == 0
 
@@ -218,10 +218,10 @@ def test_priority_uses_value_effort_and_the_latest_submitted_gap(org):
         "INSERT INTO scores (quarter, department_id, dimension_id, score, target) VALUES "
         "('2026-Q1', 'HR', 'roles', 1, 5), ('2026-Q2', 'HR', 'roles', 2, 4), ('2026-Q3', 'HR', 'roles', 4, 4)"))
     assert current_gap(org, "HR", "roles") == {"score": 2, "target": 4, "gap": 2}  # the draft does not count
-    big = add_item(org, EDITOR, title="big gap", department_id="HR", dimension_id="roles", value=4, effort="S")
-    none = add_item(org, EDITOR, title="no dimension", department_id="HR", value=4, effort="S")
-    blank = add_item(org, EDITOR, title="blank value and effort", department_id="HR", dimension_id="roles")
-    xl = add_item(org, EDITOR, title="xl", department_id="IT", dimension_id="roles", value=5, effort="XL")
+    big = add_item(org, CHAMPION, title="big gap", department_id="HR", dimension_id="roles", value=4, effort="S")
+    none = add_item(org, CHAMPION, title="no dimension", department_id="HR", value=4, effort="S")
+    blank = add_item(org, CHAMPION, title="blank value and effort", department_id="HR", dimension_id="roles")
+    xl = add_item(org, CHAMPION, title="xl", department_id="IT", dimension_id="roles", value=5, effort="XL")
     frame = list_items(org).set_index("item_id")
     assert frame.loc[big, "gap"] == 2 and frame.loc[big, "priority"] == pytest.approx(4 * 3 / 1)
     assert frame.loc[none, "priority"] == pytest.approx(4.0)
@@ -232,10 +232,10 @@ def test_priority_uses_value_effort_and_the_latest_submitted_gap(org):
 
 
 def test_filters(org):
-    a = add_item(org, EDITOR, title="Knowledge articles", department_id="HR", dimension_id="knowledge", owner="Mei")
-    b = add_item(org, EDITOR, title="Survey", department_id="IT", description="about knowledge")
-    c = add_item(org, EDITOR, title="Old", department_id="IT")
-    change_status(org, EDITOR, c, "rejected", 1)
+    a = add_item(org, CHAMPION, title="Knowledge articles", department_id="HR", dimension_id="knowledge", owner="Mei")
+    b = add_item(org, CHAMPION, title="Survey", department_id="IT", description="about knowledge")
+    c = add_item(org, CHAMPION, title="Old", department_id="IT")
+    change_status(org, CHAMPION, c, "rejected", 1)
     keys = lambda **kw: sorted(list_items(org, Filters(**kw))["item_id"])  # noqa: E731
     assert keys() == [a, b]
     assert keys(status="all") == [a, b, c]
@@ -264,7 +264,7 @@ def test_demo_backlog_covers_every_status(demo_db):
         "WHERE h.item_id = i.item_id ORDER BY h.changed_at DESC LIMIT 1)")
     assert bad == 0
     # the next key continues after the demo's
-    assert add_item(demo_db, EDITOR, title="new", department_id="HR") == f"CI-{sum(counts.values()) + 1:04d}"
+    assert add_item(demo_db, CHAMPION, title="new", department_id="HR") == f"CI-{sum(counts.values()) + 1:04d}"
 
 
 def test_item_key_format():

@@ -11,7 +11,7 @@ from esm_maturity.checkins.commands import (add_action, promote_action, record_c
                                             update_checkin)
 from esm_maturity.departments import add_department
 from esm_maturity.models import ConflictError, PermissionDenied, ValidationError
-from tests.conftest import ADMIN, EDITOR, VIEWER
+from tests.conftest import ADMIN, CHAMPION, SPONSOR
 
 D = dt.date
 
@@ -29,7 +29,7 @@ def counts(db):
 
 
 def record(db, held="2026-10-01", dept="HR", actions=(), **kw):
-    return record_checkin(db, EDITOR, CheckinInput(held_on=held, department_id=dept, **kw), list(actions))
+    return record_checkin(db, CHAMPION, CheckinInput(held_on=held, department_id=dept, **kw), list(actions))
 
 
 def test_record_checkin_with_actions_and_audit(org):
@@ -62,14 +62,14 @@ def test_record_checkin_with_actions_and_audit(org):
 def test_bad_input_is_refused_with_a_message_and_nothing_written(org, data, actions, message):
     before = counts(org)
     with pytest.raises(ValidationError) as err:
-        record_checkin(org, EDITOR, CheckinInput(**data), actions)
+        record_checkin(org, CHAMPION, CheckinInput(**data), actions)
     assert message in str(err.value)
     assert counts(org) == before
 
 
 def test_several_problems_are_reported_together(org):
     with pytest.raises(ValidationError) as err:
-        record_checkin(org, EDITOR, CheckinInput(held_on="2026-10-01", department_id="HR", next_on="2026-01-01"),
+        record_checkin(org, CHAMPION, CheckinInput(held_on="2026-10-01", department_id="HR", next_on="2026-01-01"),
                        [ActionInput("ok"), ActionInput(owner="Ann")])
     fields = [p.field for p in err.value.problems]
     assert fields == ["next check-in", "action 2"]
@@ -84,7 +84,7 @@ def test_deactivated_department_is_refused(org):
 
 
 def test_a_meeting_across_departments(org):
-    result = record_checkin(org, EDITOR, CheckinInput(held_on=D(2026, 10, 1), kind="steering"),
+    result = record_checkin(org, CHAMPION, CheckinInput(held_on=D(2026, 10, 1), kind="steering"),
                             [ActionInput("Agree the catalogue")])
     assert queries.get_checkin(org, result.checkin_id).department_id is None
     assert list(queries.list_checkins(org, department_id="")["checkin_id"]) == [result.checkin_id]
@@ -92,13 +92,13 @@ def test_a_meeting_across_departments(org):
 
 
 def test_viewer_cannot_record_or_change(org):
-    with pytest.raises(PermissionDenied, match="record a check-in"):
-        record_checkin(org, VIEWER, CheckinInput(held_on="2026-10-01", department_id="HR"))
+    with pytest.raises(PermissionDenied, match="cannot record or change a check-in"):
+        record_checkin(org, SPONSOR, CheckinInput(held_on="2026-10-01", department_id="HR"))
     record(org, actions=[ActionInput("a")])
     with pytest.raises(PermissionDenied):
-        set_action_status(org, VIEWER, "ACT-0001", "done", expected_version=1)
+        set_action_status(org, SPONSOR, "ACT-0001", "done", expected_version=1)
     with pytest.raises(PermissionDenied):
-        promote_action(org, VIEWER, "ACT-0001", expected_version=1)
+        promote_action(org, SPONSOR, "ACT-0001", expected_version=1)
     assert queries.get_action(org, "ACT-0001").status == "open"
 
 
@@ -107,7 +107,7 @@ def test_carry_over_marks_done_kept_dropped_in_the_same_transaction(org):
     record(org, "2026-09-02", dept="IT", actions=[ActionInput("it")])
     carry = queries.carry_over(org, "HR", D(2026, 10, 1))
     assert list(carry.actions["action_id"]) == ["ACT-0001", "ACT-0002", "ACT-0003"]  # not IT's action
-    result = record_checkin(org, EDITOR, CheckinInput(held_on="2026-10-01", department_id="HR"), [ActionInput("d")],
+    result = record_checkin(org, CHAMPION, CheckinInput(held_on="2026-10-01", department_id="HR"), [ActionInput("d")],
                             {"ACT-0001": CarryOverDecision("done", 1), "ACT-0002": CarryOverDecision("kept", 1),
                              "ACT-0003": CarryOverDecision("dropped", 1)})
     assert result.carried == {"ACT-0001": "done", "ACT-0002": "kept", "ACT-0003": "dropped"}
@@ -123,7 +123,7 @@ def test_carry_over_conflict_writes_nothing(org):
     set_action_status(org, ADMIN, "ACT-0001", "done", expected_version=1)  # someone else closed it meanwhile
     before = counts(org)
     with pytest.raises(ConflictError, match="someone else changed ACT-0001"):
-        record_checkin(org, EDITOR, CheckinInput(held_on="2026-10-01", department_id="HR"), [ActionInput("new")],
+        record_checkin(org, CHAMPION, CheckinInput(held_on="2026-10-01", department_id="HR"), [ActionInput("new")],
                        {"ACT-0001": CarryOverDecision("dropped", 1)})
     assert counts(org) == before
     assert queries.get_action(org, "ACT-0001").status == "done"
@@ -132,34 +132,34 @@ def test_carry_over_conflict_writes_nothing(org):
 def test_carry_over_of_another_departments_action_is_refused(org):
     record(org, "2026-09-01", dept="IT", actions=[ActionInput("a")])
     with pytest.raises(ValidationError, match="another department"):
-        record_checkin(org, EDITOR, CheckinInput(held_on="2026-10-01", department_id="HR"), [],
+        record_checkin(org, CHAMPION, CheckinInput(held_on="2026-10-01", department_id="HR"), [],
                        {"ACT-0001": CarryOverDecision("done", 1)})
     assert counts(org)[0] == 1
 
 
 def test_action_status_changes_and_version(org):
     record(org, actions=[ActionInput("a")])
-    assert set_action_status(org, EDITOR, "ACT-0001", "done", expected_version=1, on=D(2026, 10, 5)) == 2
+    assert set_action_status(org, CHAMPION, "ACT-0001", "done", expected_version=1, on=D(2026, 10, 5)) == 2
     action = queries.get_action(org, "ACT-0001")
     assert (action.status, action.closed_on, action.version) == ("done", D(2026, 10, 5), 2)
     with pytest.raises(ConflictError):
-        set_action_status(org, EDITOR, "ACT-0001", "open", expected_version=1)
-    set_action_status(org, EDITOR, "ACT-0001", "open", expected_version=2)
+        set_action_status(org, CHAMPION, "ACT-0001", "open", expected_version=1)
+    set_action_status(org, CHAMPION, "ACT-0001", "open", expected_version=2)
     assert queries.get_action(org, "ACT-0001").closed_on is None
     with pytest.raises(ValidationError, match="open, done or dropped"):
-        set_action_status(org, EDITOR, "ACT-0001", "finished", expected_version=3)
+        set_action_status(org, CHAMPION, "ACT-0001", "finished", expected_version=3)
 
 
 def test_add_action_and_update_checkin(org):
     record(org)
-    assert add_action(org, EDITOR, "CHK-0001", ActionInput("later one", "Bob")) == "ACT-0001"
+    assert add_action(org, CHAMPION, "CHK-0001", ActionInput("later one", "Bob")) == "ACT-0001"
     with pytest.raises(ValidationError, match="say what will be done"):
-        add_action(org, EDITOR, "CHK-0001", ActionInput("  ", "Bob"))
-    assert update_checkin(org, EDITOR, "CHK-0001", CheckinInput(held_on="2026-10-02", department_id="HR",
+        add_action(org, CHAMPION, "CHK-0001", ActionInput("  ", "Bob"))
+    assert update_checkin(org, CHAMPION, "CHK-0001", CheckinInput(held_on="2026-10-02", department_id="HR",
                                                                 notes="fixed"), expected_version=1) == 2
     assert queries.get_checkin(org, "CHK-0001").notes == "fixed"
     with pytest.raises(ConflictError):
-        update_checkin(org, EDITOR, "CHK-0001", CheckinInput(held_on="2026-10-02", department_id="HR"),
+        update_checkin(org, CHAMPION, "CHK-0001", CheckinInput(held_on="2026-10-02", department_id="HR"),
                        expected_version=1)
 
 
@@ -178,7 +178,7 @@ def test_keys_skip_those_created_elsewhere(org):
 
 def test_promote_action_creates_a_backlog_item_linked_both_ways(org):
     record(org, actions=[ActionInput("Publish the service hours page", "Ann", "2026-10-30")])
-    item_id = promote_action(org, EDITOR, "ACT-0001", expected_version=1)
+    item_id = promote_action(org, CHAMPION, "ACT-0001", expected_version=1)
     item = org.one("SELECT title, department_id, source, source_ref, owner, due_on, status FROM backlog_items "
                    "WHERE item_id = $1", [item_id])
     assert item == ("Publish the service hours page", "HR", "check-in", "ACT-0001", "Ann", D(2026, 10, 30), "idea")
@@ -186,26 +186,26 @@ def test_promote_action_creates_a_backlog_item_linked_both_ways(org):
     assert (action.item_id, action.version) == (item_id, 2)
     assert org.scalar("SELECT count(*) FROM audit_log WHERE action = 'promote' AND entity_key = 'ACT-0001'") == 1
     with pytest.raises(ValidationError, match="already tracks"):
-        promote_action(org, EDITOR, "ACT-0001", expected_version=2)
+        promote_action(org, CHAMPION, "ACT-0001", expected_version=2)
     assert org.scalar("SELECT count(*) FROM backlog_items") == 1
 
 
 def test_promote_from_a_meeting_across_departments_needs_a_department(org):
-    record_checkin(org, EDITOR, CheckinInput(held_on="2026-10-01", kind="steering"), [ActionInput("Shared portal")])
+    record_checkin(org, CHAMPION, CheckinInput(held_on="2026-10-01", kind="steering"), [ActionInput("Shared portal")])
     with pytest.raises(ValidationError, match="choose the department"):
-        promote_action(org, EDITOR, "ACT-0001", expected_version=1)
+        promote_action(org, CHAMPION, "ACT-0001", expected_version=1)
     assert org.scalar("SELECT count(*) FROM backlog_items") == 0
-    item_id = promote_action(org, EDITOR, "ACT-0001", expected_version=1, department_id="IT")
+    item_id = promote_action(org, CHAMPION, "ACT-0001", expected_version=1, department_id="IT")
     assert org.scalar("SELECT department_id FROM backlog_items WHERE item_id = $1", [item_id]) == "IT"
 
 
 def test_promote_is_refused_for_closed_or_stale_actions(org):
     record(org, actions=[ActionInput("a"), ActionInput("b")])
-    set_action_status(org, EDITOR, "ACT-0001", "dropped", expected_version=1)
+    set_action_status(org, CHAMPION, "ACT-0001", "dropped", expected_version=1)
     with pytest.raises(ValidationError, match="reopen it first"):
-        promote_action(org, EDITOR, "ACT-0001", expected_version=2)
+        promote_action(org, CHAMPION, "ACT-0001", expected_version=2)
     with pytest.raises(ConflictError):
-        promote_action(org, EDITOR, "ACT-0002", expected_version=7)
+        promote_action(org, CHAMPION, "ACT-0002", expected_version=7)
     assert org.scalar("SELECT count(*) FROM backlog_items") == 0
 
 
@@ -229,15 +229,15 @@ def test_backlog_items_due_for_review_are_carried_over_and_decided(org):
     assert listed == [due, measuring] and later not in listed and gone not in listed and other not in listed
 
     with pytest.raises(ValidationError, match="outcome"):  # closing needs the backlog's own gates
-        record_checkin(org, EDITOR, CheckinInput(held_on="2026-10-01", department_id="HR"), [], None,
+        record_checkin(org, CHAMPION, CheckinInput(held_on="2026-10-01", department_id="HR"), [], None,
                        {due: ItemReview("done", 1), measuring: ItemReview("done", 1, note="", lessons="")})
     assert counts(org)[0] == 0
-    record_checkin(org, EDITOR, CheckinInput(held_on="2026-10-01", department_id="HR"), [], None,
+    record_checkin(org, CHAMPION, CheckinInput(held_on="2026-10-01", department_id="HR"), [], None,
                    {due: ItemReview("done", 1), measuring: ItemReview("done", 1, "Requests answered in a day",
                                                                       "Start with the front line")})
     status = dict(org.rows("SELECT item_id, status FROM backlog_items"))
     assert status[due] == "measuring" and status[measuring] == "closed"
-    record_checkin(org, EDITOR, CheckinInput(held_on="2026-10-02", department_id="HR"), [], None,
+    record_checkin(org, CHAMPION, CheckinInput(held_on="2026-10-02", department_id="HR"), [], None,
                    {due: ItemReview("dropped", 2, "Superseded by the portal")})
     assert org.one("SELECT status, status_reason FROM backlog_items WHERE item_id = $1", [due]) == \
         ("withdrawn", "Superseded by the portal")

@@ -13,7 +13,7 @@ from esm_maturity.demo.checkins import QUIET
 from esm_maturity.departments import add_department, update_department
 from esm_maturity.models import ScoreInput, ScoreValue, ValidationError
 from esm_maturity.checkins.timeline import timeline
-from tests.conftest import ADMIN, EDITOR
+from tests.conftest import ADMIN, CHAMPION
 
 D = dt.date
 TODAY = D(2026, 11, 26)
@@ -28,7 +28,7 @@ def org(db):
 
 
 def meet(db, dept, held, actions=(), **kw):
-    return record_checkin(db, EDITOR, CheckinInput(held_on=held, department_id=dept, **kw), list(actions))
+    return record_checkin(db, CHAMPION, CheckinInput(held_on=held, department_id=dept, **kw), list(actions))
 
 
 def test_quiet_departments_respect_the_window(org):
@@ -55,9 +55,9 @@ def test_overdue_actions(org):
     meet(org, "HR", D(2026, 10, 1), [ActionInput("late", due_on=D(2026, 11, 1)),
                                      ActionInput("due today", due_on=TODAY), ActionInput("no date"),
                                      ActionInput("late but done", due_on=D(2026, 10, 2))])
-    record_checkin(org, EDITOR, CheckinInput(held_on=D(2026, 9, 1), kind="steering"),
+    record_checkin(org, CHAMPION, CheckinInput(held_on=D(2026, 9, 1), kind="steering"),
                    [ActionInput("steering late", due_on=D(2026, 9, 5))])
-    set_action_status(org, EDITOR, "ACT-0004", "done", expected_version=1)
+    set_action_status(org, CHAMPION, "ACT-0004", "done", expected_version=1)
     overdue = cadence.overdue_actions(org, TODAY)
     assert list(overdue["text"]) == ["steering late", "late"]
     assert list(overdue["days_overdue"]) == [82, 25]
@@ -68,9 +68,9 @@ def test_overdue_actions(org):
 def test_not_submitted_this_quarter(org):
     from esm_maturity.maturity import dimensions
     entries = [ScoreInput(d.dimension_id, ScoreValue(3)) for d in dimensions(org)]
-    save_assessment(org, EDITOR, "2026-Q4", "HR", entries, expected_version=0, submit=True)
-    save_assessment(org, EDITOR, "2026-Q4", "IT", entries[:2], expected_version=0)
-    save_assessment(org, EDITOR, "2026-Q3", "FIN", entries, expected_version=0, submit=True)
+    save_assessment(org, CHAMPION, "2026-Q4", "HR", entries, expected_version=0, submit=True)
+    save_assessment(org, CHAMPION, "2026-Q4", "IT", entries[:2], expected_version=0)
+    save_assessment(org, CHAMPION, "2026-Q3", "FIN", entries, expected_version=0, submit=True)
     view = cadence.cadence(org, TODAY)
     assert str(view.quarter) == "2026-Q4"
     assert dict(zip(view.not_submitted["department_id"], view.not_submitted["status"])) == {
@@ -84,7 +84,7 @@ def test_timeline_orders_checkins_scores_and_closed_improvements(org):
     meet(org, "HR", D(2026, 11, 2), notes="second meeting")
     meet(org, "IT", D(2026, 10, 5), notes="not HR")
     entries = [ScoreInput(d.dimension_id, ScoreValue(2 + i % 2)) for i, d in enumerate(dimensions(org))]
-    save_assessment(org, EDITOR, "2026-Q4", "HR", entries, expected_version=0, submit=True)
+    save_assessment(org, CHAMPION, "2026-Q4", "HR", entries, expected_version=0, submit=True)
     with org.transaction() as tx:
         tx.execute("UPDATE assessments SET submitted_on = DATE '2026-10-20'")
     item_id = backlog.add_item(org, ADMIN, title="Service hours page", department_id="HR")

@@ -10,7 +10,7 @@ from esm_maturity.demo.organisation import load_demo
 from esm_maturity.departments import add_department
 from esm_maturity.maturity import dimensions
 from esm_maturity.models import SYSTEM, Quarter, ScoreInput, ScoreValue, ValidationError
-from tests.conftest import ADMIN, DEMO_ANCHOR, EDITOR
+from tests.conftest import ADMIN, DEMO_ANCHOR, CHAMPION
 
 
 def test_demo_is_deterministic(tmp_path):
@@ -50,7 +50,7 @@ def two_departments(db):
 def score(db, quarter, dept, levels, submit=True, version=0):
     entries = [ScoreInput(d.dimension_id, ScoreValue.parse(levels.get(d.dimension_id, 3)), 4, "evidence")
                for d in dimensions(db)]
-    return save_assessment(db, EDITOR, quarter, dept, entries, expected_version=version, submit=submit)
+    return save_assessment(db, CHAMPION, quarter, dept, entries, expected_version=version, submit=submit)
 
 
 def test_completion_counts_each_state(two_departments):

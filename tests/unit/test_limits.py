@@ -19,7 +19,8 @@ from esm_maturity.limits import LIMITS
 from esm_maturity.maturity import add_dimension, rename_level
 from esm_maturity.models import Quarter, ScoreInput, ScoreValue, ValidationError
 from esm_maturity.workbook import contract
-from tests.conftest import ADMIN, EDITOR, ROOT, TODAY
+from esm_maturity.access.people import add_person
+from tests.conftest import ADMIN, CHAMPION, ROOT, TODAY
 
 RUBRIC = {level: f"level {level} looks like this" for level in range(1, 6)}
 
@@ -74,6 +75,10 @@ class Writes:
         self.n += 1
         return f"L{self.n}"
 
+    def person(self, field, text):
+        values = {"email": f"limits{self.key().lower()}@example.org", "name": "Limits", field: text}
+        add_person(self.db, ADMIN, values["email"], values["name"], "sponsor")
+
     def department(self, field, text):
         values = {"name": "Limits", "sponsor": "", "champion": "", field: text}
         add_department(self.db, ADMIN, self.key(), values["name"], values["sponsor"], values["champion"])
@@ -98,22 +103,23 @@ class Writes:
     def score(self, field, text):
         quarter = Quarter.of(TODAY).shift(-20 - len(self.key()))   # long before the demo's quarters
         assert get_assessment(self.db, quarter, "HR") is None
-        save_assessment(self.db, EDITOR, quarter, "HR", [ScoreInput("collaboration", ScoreValue(3), None, text)],
+        save_assessment(self.db, CHAMPION, quarter, "HR", [ScoreInput("collaboration", ScoreValue(3), None, text)],
                         expected_version=0)
 
     def backlog_item(self, field, text):
-        add_item(self.db, EDITOR, **{"title": "Limits", "department_id": "HR", field: text})
+        add_item(self.db, CHAMPION, **{"title": "Limits", "department_id": "HR", field: text})
 
     def checkin(self, field, text):
-        record_checkin(self.db, EDITOR, CheckinInput(held_on=TODAY, department_id="HR", **{field: text}))
+        record_checkin(self.db, CHAMPION, CheckinInput(held_on=TODAY, department_id="HR", **{field: text}))
 
     def action(self, field, text):
-        record_checkin(self.db, EDITOR, CheckinInput(held_on=TODAY, department_id="HR"),
+        record_checkin(self.db, CHAMPION, CheckinInput(held_on=TODAY, department_id="HR"),
                        [ActionInput(**{"text": "Limits", field: text})])
 
 
 # Fields no person types: the acting person's name, written by the app (only a workbook brings them).
-FROM_THE_ACTOR = {("assessment", "submitted_by"), ("score", "assessed_by"), ("status_change", "actor")}
+FROM_THE_ACTOR = {("assessment", "submitted_by"), ("score", "assessed_by"), ("status_change", "actor"),
+                  ("score", "respondent")}   # the respondent comes only from a returned form (test_form_respondent)
 DOMAIN_FIELDS = [(e, f) for e, fields in LIMITS.items() for f in fields if (e, f) not in FROM_THE_ACTOR]
 
 
@@ -150,15 +156,15 @@ def test_every_form_text_field_takes_max_chars_from_limits():
 
 def test_a_whitespace_only_required_field_is_still_required(demo_db):
     with pytest.raises(ValidationError) as refused:
-        add_item(demo_db, EDITOR, title=" \t\n ", department_id="HR")
+        add_item(demo_db, CHAMPION, title=" \t\n ", department_id="HR")
     assert "title: is required" in str(refused.value)
     with pytest.raises(ValidationError, match="is required"):
         add_department(demo_db, ADMIN, "WS", "   ")
     with pytest.raises(ValidationError, match="the action's text is empty"):
-        record_checkin(demo_db, EDITOR, CheckinInput(held_on=TODAY, department_id="HR"),
+        record_checkin(demo_db, CHAMPION, CheckinInput(held_on=TODAY, department_id="HR"),
                        [ActionInput(text="\t ", owner="Ann")])
     with pytest.raises(ValidationError, match="needs an owner"):
-        add_item(demo_db, EDITOR, title="Gate", department_id="HR", dimension_id="collaboration",
+        add_item(demo_db, CHAMPION, title="Gate", department_id="HR", dimension_id="collaboration",
                  status="accepted", owner="  ")
 
 
@@ -170,5 +176,5 @@ def test_white_space_is_no_evidence_for_a_changed_score(demo_db):
         "AND s.score BETWEEN 1 AND 4 ORDER BY s.quarter DESC LIMIT 1")
     following = Quarter.parse(quarter).next()   # the rule is checked before anything is read or written
     with pytest.raises(ValidationError, match="add evidence"):
-        save_assessment(demo_db, EDITOR, following, dept, [ScoreInput(dim, ScoreValue(score + 1), None, " \n\t")],
+        save_assessment(demo_db, CHAMPION, following, dept, [ScoreInput(dim, ScoreValue(score + 1), None, " \n\t")],
                         expected_version=0)

@@ -6,7 +6,7 @@ from esm_maturity import maturity
 from esm_maturity.audit import history
 from esm_maturity.departments import add_department, list_departments, update_department
 from esm_maturity.models import ConflictError, PermissionDenied, ValidationError
-from tests.conftest import ADMIN, EDITOR
+from tests.conftest import ADMIN, CHAMPION, SPONSOR
 
 
 def test_default_model_is_loaded(db):
@@ -28,12 +28,15 @@ def test_add_department_and_duplicate_keys(db):
     assert [d.department_id for d in list_departments(db)] == ["HR"]
 
 
-def test_only_admins_change_settings(db):
-    with pytest.raises(PermissionDenied):
-        add_department(db, EDITOR, "HR", "Human Resources")
-    with pytest.raises(PermissionDenied):
-        maturity.set_dimension_active(db, EDITOR, "safety", False)
+def test_champions_manage_departments_and_only_admins_the_model(db):
+    with pytest.raises(PermissionDenied, match="sponsor"):
+        add_department(db, SPONSOR, "HR", "Human Resources")
     assert db.scalar("SELECT count(*) FROM departments") == 0
+    add_department(db, CHAMPION, "HR", "Human Resources")
+    with pytest.raises(PermissionDenied, match="this needs the admin role"):
+        maturity.set_dimension_active(db, CHAMPION, "safety", False, expected_version=1)
+    assert [r[0] for r in db.rows("SELECT actor FROM audit_log WHERE action = 'refused' ORDER BY audit_id")] == \
+        ["vera", "eddie"]
 
 
 def test_edit_and_deactivate_with_version_check_and_history(db):

@@ -14,7 +14,7 @@ from esm_maturity.departments import add_department, get_department
 from esm_maturity.maturity import add_dimension, get_dimension
 from esm_maturity.models import ScoreInput, ScoreValue
 from esm_maturity.workbook import apply_import, export_bytes, preview_import, read_upload
-from tests.conftest import ADMIN, EDITOR, TODAY
+from tests.conftest import ADMIN, CHAMPION, TODAY
 from tests.unit import hostile_corpus as corpus
 
 # Leading and trailing tabs, spaces and new lines, and text a spreadsheet would take for a formula.
@@ -30,14 +30,14 @@ def write_everything(db: Database) -> dict[str, object]:
     """One record of each kind, every text field tricky; returns the keys made."""
     add_department(db, ADMIN, " OPS ", tricky(0), tricky(1), tricky(2))
     add_dimension(db, ADMIN, " service_design ", tricky(3), tricky(4), {lvl: tricky(lvl) for lvl in range(1, 6)})
-    item = add_item(db, EDITOR, title=tricky(5), description=tricky(6), department_id=" OPS ",
+    item = add_item(db, CHAMPION, title=tricky(5), description=tricky(6), department_id=" OPS ",
                     dimension_id=" service_design ", status=" Idea ", status_reason=tricky(7), owner=tricky(8),
                     effort=" m ", outcome=tricky(9), lessons=tricky(0), raised_by=tricky(1), source=" Incident ",
                     source_ref=" INC-42 ")
-    recorded = record_checkin(db, EDITOR, CheckinInput(
+    recorded = record_checkin(db, CHAMPION, CheckinInput(
         held_on=TODAY, department_id=" OPS ", kind=" Department ", facilitator=tricky(2), notes=tricky(3),
         decisions=tricky(4), wins=tricky(5), blockers=tricky(6)), [ActionInput(text=tricky(7), owner=tricky(8))])
-    save_assessment(db, EDITOR, "2026-Q3", "OPS", [ScoreInput("service_design", ScoreValue(2), 3, tricky(9))],
+    save_assessment(db, CHAMPION, "2026-Q3", "OPS", [ScoreInput("service_design", ScoreValue(2), 3, tricky(9))],
                     expected_version=0)
     return {"item": item, "checkin": recorded.checkin_id, "action": recorded.action_ids[0]}
 

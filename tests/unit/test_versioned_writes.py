@@ -16,7 +16,7 @@ from esm_maturity.checkins.records import ActionInput, CheckinInput
 from esm_maturity.db import Database
 from esm_maturity.departments import add_department, get_department, update_department
 from esm_maturity.models import ConflictError, Quarter, ScoreInput, ScoreValue
-from tests.conftest import ADMIN, EDITOR, ROOT
+from tests.conftest import ADMIN, CHAMPION, ROOT
 
 VERSIONED = ("assessments", "backlog_items", "checkins", "actions", "departments", "dimensions", "levels")
 
@@ -50,8 +50,8 @@ def test_a_stale_version_changes_no_row(db):
 @pytest.fixture
 def records(db):
     add_department(db, ADMIN, "HR", "Human Resources")
-    item_id = add_item(db, EDITOR, title="Portal", department_id="HR")
-    done = record_checkin(db, EDITOR, CheckinInput(held_on="2026-11-02", department_id="HR"),
+    item_id = add_item(db, CHAMPION, title="Portal", department_id="HR")
+    done = record_checkin(db, CHAMPION, CheckinInput(held_on="2026-11-02", department_id="HR"),
                           [ActionInput("Call", "Sam")])
     return db, item_id, done.checkin_id, done.action_ids[0]
 
@@ -67,18 +67,18 @@ def test_each_kind_of_record_refuses_the_second_save(records):
     q = Quarter(2026, 4)
     dims = maturity.dimensions(db)
     entries = lambda level: [ScoreInput(d.dimension_id, ScoreValue.parse(level), None, "e") for d in dims]  # noqa: E731
-    _second_save_is_refused(lambda: save_assessment(db, EDITOR, q, "HR", entries(2), expected_version=0),
-                            lambda: save_assessment(db, EDITOR, q, "HR", entries(3), expected_version=0))
+    _second_save_is_refused(lambda: save_assessment(db, CHAMPION, q, "HR", entries(2), expected_version=0),
+                            lambda: save_assessment(db, CHAMPION, q, "HR", entries(3), expected_version=0))
     assert get_assessment(db, q, "HR").version == 1
-    _second_save_is_refused(lambda: update_item(db, EDITOR, item_id, {"owner": "A"}, 1),
-                            lambda: update_item(db, EDITOR, item_id, {"owner": "B"}, 1))
+    _second_save_is_refused(lambda: update_item(db, CHAMPION, item_id, {"owner": "A"}, 1),
+                            lambda: update_item(db, CHAMPION, item_id, {"owner": "B"}, 1))
     assert get_item(db, item_id)["owner"] == "A"
-    edit = lambda notes: update_checkin(db, EDITOR, checkin_id, CheckinInput(  # noqa: E731
+    edit = lambda notes: update_checkin(db, CHAMPION, checkin_id, CheckinInput(  # noqa: E731
         held_on="2026-11-02", department_id="HR", notes=notes), expected_version=1)
     _second_save_is_refused(lambda: edit("first"), lambda: edit("second"))
     assert db.scalar("SELECT notes FROM checkins WHERE checkin_id = $1", [checkin_id]) == "first"
-    _second_save_is_refused(lambda: set_action_status(db, EDITOR, action_id, "done", expected_version=1),
-                            lambda: set_action_status(db, EDITOR, action_id, "dropped", expected_version=1))
+    _second_save_is_refused(lambda: set_action_status(db, CHAMPION, action_id, "done", expected_version=1),
+                            lambda: set_action_status(db, CHAMPION, action_id, "dropped", expected_version=1))
     assert db.scalar("SELECT status FROM actions WHERE action_id = $1", [action_id]) == "done"
     dept = lambda name: update_department(db, ADMIN, "HR", name=name, sponsor="", champion="",  # noqa: E731
                                           active=True, expected_version=1)

@@ -17,7 +17,7 @@ from esm_maturity.db import Database
 from esm_maturity.maturity import load_default_model
 from esm_maturity.models import SYSTEM
 from esm_maturity.workbook import ImportFailed, apply_import, contract, export_bytes, preview_import, read_upload
-from tests.conftest import ADMIN, EDITOR, ROOT
+from tests.conftest import ADMIN, CHAMPION, ROOT
 from tests.unit import hostile_corpus as corpus
 
 # Written by the app itself, never typed: not in the workbook (contract.MACHINE_MANAGED says why).
@@ -120,8 +120,8 @@ def test_new_records_after_a_restore_get_fresh_keys(restored):
     highest = {prefix: target.scalar(f"SELECT max(CAST(substr({column}, {len(prefix) + 2}) AS INTEGER)) FROM {table}")
                for prefix, table, column in [("CI", "backlog_items", "item_id"), ("CHK", "checkins", "checkin_id"),
                                              ("ACT", "actions", "action_id")]}
-    item = add_item(target, EDITOR, title="After the restore", department_id="HR")
-    recorded = record_checkin(target, EDITOR, CheckinInput(held_on=dt.date(2026, 11, 18), department_id="HR"),
+    item = add_item(target, CHAMPION, title="After the restore", department_id="HR")
+    recorded = record_checkin(target, CHAMPION, CheckinInput(held_on=dt.date(2026, 11, 18), department_id="HR"),
                               [ActionInput(text="Follow up")])
     assert item == f"CI-{highest['CI'] + 1:04d}"
     assert recorded.checkin_id == f"CHK-{highest['CHK'] + 1:04d}"
@@ -154,7 +154,7 @@ def test_a_move_made_offline_gets_its_history_row_and_history_edits_apply(demo_d
         ws.cell(row_of(ws, h["item_id"], item), h["actor"]).value = "Someone Else"
     changed = edit(edit(data, "Backlog", withdraw), "Status history", rename_actor)
     before = demo_db.rows("SELECT status, changed_at FROM backlog_status_history WHERE item_id = $1", [item])
-    report = apply_import(demo_db, EDITOR, read_upload(demo_db, changed, "offline.xlsx"))
+    report = apply_import(demo_db, CHAMPION, read_upload(demo_db, changed, "offline.xlsx"))
     assert report.counts["Status history"] == {"new": 0, "changed": 1, "unchanged": report.counts["Status history"][
         "unchanged"]}
     history = demo_db.rows("SELECT status, actor FROM backlog_status_history WHERE item_id = $1 ORDER BY changed_at",
@@ -187,7 +187,7 @@ def test_an_open_action_with_a_closed_date_is_an_error(demo_db):
 
     def close_date(ws, h):
         ws.cell(row_of(ws, h["status"], "open"), h["closed_on"]).value = dt.date(2026, 11, 1)
-    report = preview_import(demo_db, EDITOR, read_upload(demo_db, edit(data, "Actions", close_date), "a.xlsx"))
+    report = preview_import(demo_db, CHAMPION, read_upload(demo_db, edit(data, "Actions", close_date), "a.xlsx"))
     assert [(i.sheet, i.column) for i in report.errors] == [("Actions", "closed_on")]
     assert "open action has no closed date" in report.errors[0].message
 
@@ -209,12 +209,12 @@ def test_a_status_history_sheet_alone_is_imported_and_checked(demo_db):
                         "Status history": [["item_id", "status", "changed_at", "actor"],
                                            [item, "idea", "2020-01-02 03:04:05.678901", "Archivist"],
                                            [" ci-9999 ", "idea", "2020-01-02", None]]})
-    report = preview_import(demo_db, EDITOR, read_upload(demo_db, data, "history.xlsx"))
+    report = preview_import(demo_db, CHAMPION, read_upload(demo_db, data, "history.xlsx"))
     assert [(i.row, i.column) for i in report.errors] == [(3, "item_id")]
     fixed = corpus.xlsx({"About": corpus.ABOUT_ROWS,
                          "Status history": [["item_id", "status", "changed_at", "actor"],
                                             [item, "idea", "2020-01-02 03:04:05.678901", "Archivist"]]})
-    done = apply_import(demo_db, EDITOR, read_upload(demo_db, fixed, "history.xlsx"))
+    done = apply_import(demo_db, CHAMPION, read_upload(demo_db, fixed, "history.xlsx"))
     assert done.counts["Status history"]["new"] == 1
     assert demo_db.one("SELECT actor FROM backlog_status_history WHERE item_id = $1 AND changed_at = $2",
                        [item, dt.datetime(2020, 1, 2, 3, 4, 5, 678901)]) == ("Archivist",)

@@ -17,9 +17,9 @@ import pytest
 
 from esm_maturity.__main__ import main
 from esm_maturity.db import Database
-from esm_maturity.models import PermissionDenied
+from esm_maturity.models import Actor, PermissionDenied, Role
 from esm_maturity.workbook import ImportFailed, apply_import, export_bytes, preview_import, read_upload
-from tests.conftest import ADMIN, EDITOR, ROOT, VIEWER
+from tests.conftest import ADMIN, CHAMPION, ROOT, SPONSOR
 from tests.unit import hostile_corpus as corpus
 
 
@@ -141,16 +141,18 @@ def test_an_error_found_after_tables_were_written_rolls_everything_back(demo_db,
         assert [i.sheet for i in preview.errors] == ["Actions"]
         assert counts(empty) == before == dict.fromkeys(before, 0)
 
-    def rename(ws, h):
-        ws.cell(find_row(ws, h, department_id="HR"), h["name"]).value = "People Team"
+    def rename(ws, h):   # a champion may not change the maturity model
+        ws.cell(find_row(ws, h, dimension_id="safety"), h["name"]).value = "Safety first"
 
     def new_item(ws, h):
         ws.append({h["title"]: "Written, then rolled back", h["department_id"]: "HR", h["status"]: "idea"})
-    edited = edit(edit(data, "Departments", rename), "Backlog", new_item)
+    edited = edit(edit(data, "Dimensions", rename), "Backlog", new_item)
     before = counts(demo_db)
     with pytest.raises(ImportFailed, match="admin role"):
-        apply_import(demo_db, EDITOR, read_upload(demo_db, edited, "x.xlsx"))
-    assert counts(demo_db) == before
+        apply_import(demo_db, CHAMPION, read_upload(demo_db, edited, "x.xlsx"))
+    after = counts(demo_db)
+    assert after.pop("audit_log") == before.pop("audit_log") + 1   # the refusal, and nothing else
+    assert after == before
     assert demo_db.scalar("SELECT count(*) FROM backlog_items WHERE title = 'Written, then rolled back'") == 0
 
 
@@ -225,7 +227,7 @@ def test_backlog_gates_and_blank_keys_make_new_records(any_day):
                     [None, "Closed without outcome", "HR", "knowledge", "closed", "Dana", None, None]],
         "Check-ins": [["checkin_id", "held_on", "department_id", "kind"], [None, str(held_on), "HR", "department"]],
     })
-    report = preview_import(demo_db, EDITOR, read_upload(demo_db, template, "new.xlsx"))
+    report = preview_import(demo_db, CHAMPION, read_upload(demo_db, template, "new.xlsx"))
     assert {(i.row, i.column) for i in report.errors} == {(4, "outcome"), (4, "lessons")}
 
     def drop_bad(ws, h):
@@ -234,7 +236,7 @@ def test_backlog_gates_and_blank_keys_make_new_records(any_day):
     items_before = demo_db.scalar("SELECT count(*) FROM backlog_items")
     checkins_on_day = "SELECT count(*) FROM checkins WHERE held_on = $1 AND department_id = 'HR'"
     checkins_before = demo_db.scalar(checkins_on_day, [held_on])
-    done = apply_import(demo_db, EDITOR, read_upload(demo_db, good, "new.xlsx"))
+    done = apply_import(demo_db, CHAMPION, read_upload(demo_db, good, "new.xlsx"))
     assert done.counts["Backlog"]["new"] == 2 and done.counts["Check-ins"]["new"] == 1
     rows = demo_db.rows("SELECT item_id, status, raised_by FROM backlog_items WHERE title IN "
                         "('Self-service portal', 'Shared inbox') ORDER BY title")
@@ -253,20 +255,41 @@ def test_actions_need_a_known_checkin_and_item(demo_db):
                                     [None, None, "No check-in", "open", None],
                                     [None, demo_db.scalar("SELECT min(checkin_id) FROM checkins"), "ok", "Done",
                                      "CI-9999"]]})
-    report = preview_import(demo_db, EDITOR, read_upload(demo_db, data, "a.xlsx"))
+    report = preview_import(demo_db, CHAMPION, read_upload(demo_db, data, "a.xlsx"))
     assert {(i.row, i.column) for i in report.errors} == {(2, "checkin_id"), (3, "checkin_id"), (4, "item_id")}
 
 
-def test_permissions_viewer_cannot_import_editor_cannot_change_departments(demo_db):
+def test_the_import_applies_the_roles_row_by_row(demo_db):
     data = export_bytes(demo_db)
-    assert preview_import(demo_db, VIEWER, read_upload(demo_db, data, "x.xlsx")).ok   # checking a file is reading
+    assert preview_import(demo_db, SPONSOR, read_upload(demo_db, data, "x.xlsx")).ok   # checking a file is reading
     with pytest.raises(PermissionDenied):
-        apply_import(demo_db, VIEWER, read_upload(demo_db, data, "x.xlsx"))
+        apply_import(demo_db, SPONSOR, read_upload(demo_db, data, "x.xlsx"))
 
     def rename(ws, h):
-        ws.cell(find_row(ws, h, department_id="HR"), h["name"]).value = "People Team"
-    report = preview_import(demo_db, EDITOR, read_upload(demo_db, edit(data, "Departments", rename), "x.xlsx"))
-    assert [i.sheet for i in report.errors] == ["Departments"] and "admin role" in report.errors[0].message
+        ws.cell(find_row(ws, h, dimension_id="safety"), h["name"]).value = "Safety first"
+    report = preview_import(demo_db, CHAMPION, read_upload(demo_db, edit(data, "Dimensions", rename), "x.xlsx"))
+    assert [i.sheet for i in report.errors] == ["Dimensions"] and "admin role" in report.errors[0].message
+
+    # a department rep may change their own department's scores, and not another's
+    rep = Actor("dora@example.org", Role.department, frozenset({"HR"}))
+    quarter = "2020-Q1"   # before the demo's history: a new draft
+
+    def score(dept):
+        def change(ws, h):
+            ws.append({h["quarter"]: quarter, h["department_id"]: dept, h["dimension_id"]: "safety",
+                       h["score"]: 3, h["evidence"]: f"{dept} looked again"})
+        return change
+    own = preview_import(demo_db, rep, read_upload(demo_db, edit(data, "Scores", score("HR")), "x.xlsx"))
+    assert not [i for i in own.errors if "department rep" in i.message], own.errors
+    other = edit(data, "Scores", score("FIN"))
+    refused = preview_import(demo_db, rep, read_upload(demo_db, other, "x.xlsx"))
+    assert any(i.sheet == "Scores" and "for FIN" in i.message and "department rep for HR" in i.message
+               for i in refused.errors), refused.errors
+    with pytest.raises(ImportFailed):
+        apply_import(demo_db, rep, read_upload(demo_db, other, "x.xlsx"))
+    assert demo_db.rows("SELECT entity, department_id FROM audit_log WHERE action = 'refused' AND actor = $1",
+                        [rep.name]) == [("workbook", None)]
+    assert demo_db.scalar("SELECT count(*) FROM scores WHERE quarter = $1", [quarter]) == 0
 
 
 def test_new_department_and_dimension_from_the_workbook_can_be_referenced(db):

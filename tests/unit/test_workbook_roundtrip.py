@@ -11,7 +11,7 @@ import python_calamine
 from esm_maturity.db import Database
 from esm_maturity.workbook import apply_import, contract, export_bytes, forms, preview_import, read_upload, \
     read_uploads, template_bytes
-from tests.conftest import ADMIN, EDITOR
+from tests.conftest import ADMIN, CHAMPION
 
 
 def content(data: bytes) -> dict[str, list[list]]:
@@ -29,7 +29,7 @@ def test_round_trip_into_an_empty_database_gives_equal_content(demo_db, tmp_path
     a, b = content(first), content(second)
     assert a.pop("About")[1:3] == b.pop("About")[1:3] == [["format", "esm-maturity-workbook"], ["format_version", "1"]]
     assert list(a) == ["Departments", "Dimensions", "Levels", "Assessments", "Scores", "Backlog", "Status history",
-                       "Check-ins", "Actions"]
+                       "Check-ins", "Actions", "People"]
     assert a == b
     assert len(a["Scores"]) > 600 and len(a["Backlog"]) > 50
     assert again.total_changes == 0 and sum(n["unchanged"] for n in again.counts.values()) > 1000
@@ -130,14 +130,14 @@ def test_returned_forms_import_with_the_same_rules(demo_db):
                         {dims[0]: (changed, 5, "New service desk for all staff"), dims[1]: ("N/A", None, "n/a here")})
     form_b = _fill_form(forms.form_bytes(demo_db, "2026-Q4", b), {dims[0]: (changed, None, None)})
     parsed = read_uploads(demo_db, [(f"{a}.xlsx", form_a), (f"{b}.xlsx", form_b)])
-    report = preview_import(demo_db, EDITOR, parsed)
+    report = preview_import(demo_db, CHAMPION, parsed)
     last_b = demo_db.one("SELECT score FROM scores WHERE quarter = '2026-Q3' AND department_id = $1 AND "
                          "dimension_id = $2", [b, dims[0]])[0]
     if last_b != changed:   # the evidence rule applies to forms too
         assert [(i.sheet, i.column) for i in report.errors] == [(f"{b}.xlsx: Self-assessment", "evidence")]
         form_b = _fill_form(forms.form_bytes(demo_db, "2026-Q4", b), {dims[0]: (changed, None, "Why it moved")})
         parsed = read_uploads(demo_db, [(f"{a}.xlsx", form_a), (f"{b}.xlsx", form_b)])
-    done = apply_import(demo_db, EDITOR, parsed)
+    done = apply_import(demo_db, CHAMPION, parsed)
     assert done.counts["Scores"]["new"] == 3 and done.counts["Assessments"]["new"] == 2
     assert demo_db.one("SELECT score, na, target, evidence, assessed_by FROM scores WHERE quarter = '2026-Q4' AND "
                        "department_id = $1 AND dimension_id = $2", [a, dims[0]]) == (
@@ -160,5 +160,5 @@ def test_a_form_for_a_submitted_assessment_is_refused_as_locked(demo_db):
     current = demo_db.scalar("SELECT score FROM scores WHERE quarter = '2026-Q4' AND department_id = 'HR' "
                              "AND dimension_id = $1", [dim])
     form = _fill_form(forms.form_bytes(demo_db, "2026-Q4", "HR"), {dim: (1 if current != 1 else 2, None, "lower")})
-    report = preview_import(demo_db, EDITOR, read_uploads(demo_db, [("hr.xlsx", form)]))
+    report = preview_import(demo_db, CHAMPION, read_uploads(demo_db, [("hr.xlsx", form)]))
     assert len(report.errors) == 1 and "submitted and locked" in report.errors[0].message

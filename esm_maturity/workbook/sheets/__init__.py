@@ -23,6 +23,7 @@ from .backlog import backlog
 from .checkins import ACTION_SQL, CHECKIN_SQL, actions, checkins
 from .departments import departments
 from .model import dimensions, levels
+from .people import people
 
 
 class Write(Enum):
@@ -55,6 +56,7 @@ class Step:
 # The Backlog needs only departments and dimensions, and its sheet parses faster than Scores, so it comes first.
 STEPS = (
     Step(departments, Write.AFTER_NEXT_READ),
+    Step(people, Write.AFTER_NEXT_READ),     # needs the departments; no later step reads people
     Step(dimensions, Write.AFTER_NEXT_READ),
     Step(levels, Write.AFTER_NEXT_READ),
     Step(assessments),                       # Scores adds the draft assessments its rows need
@@ -66,7 +68,7 @@ STEPS = (
 
 # The order tables are reported and written in, whatever the order they were validated in.
 TABLE_ORDER = ("departments", "dimensions", "model_info", "levels", "rubric", "assessments", "scores", "backlog_items",
-               "backlog_status_history", "checkins", "actions")
+               "backlog_status_history", "checkins", "actions", "people")
 
 
 def table_rank(change: Change) -> int:

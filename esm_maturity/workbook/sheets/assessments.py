@@ -10,6 +10,7 @@ from __future__ import annotations
 from itertools import chain
 from operator import itemgetter
 
+from ...access.policy import Permission
 from ...models import Quarter, check_department_id
 from .. import contract as c
 from ..parsed import ParsedSheet, ParsedWorkbook, Row
@@ -25,7 +26,8 @@ def assessments(ctx: Context, wb: ParsedWorkbook) -> None:
     ps = wb.sheet(c.ASSESSMENTS.name)
     change = Change(ps.title if ps else c.ASSESSMENTS.name, "assessments",
                     ("quarter", "department_id", "status", "submitted_by", "submitted_on"), 2, "assessment",
-                    versioned=True, extra={"updated_at": ctx.now}, dept_index=1)
+                    versioned=True, extra={"updated_at": ctx.now}, dept_index=1,
+                    permission=Permission.score)
     ctx.state["assessment_change"] = change
     ctx.changes.append(change)
     ctx.state["submitting"] = []
@@ -60,9 +62,10 @@ def scores(ctx: Context, wb: ParsedWorkbook) -> None:
     if ps is None:
         return _check_submissions(ctx, {})
     stored = _stored(ctx, "SELECT quarter, department_id, dimension_id, score, na, target, evidence, assessed_by, "
-                          "assessed_on FROM scores", 3)
+                          "assessed_on, respondent FROM scores", 3)
     change = Change(ps.title, "scores", ("quarter", "department_id", "dimension_id", "score", "na", "target",
-                                         "evidence", "assessed_by", "assessed_on"), 3, "score", dept_index=1)
+                                         "evidence", "assessed_by", "assessed_on", "respondent"), 3, "score",
+                    dept_index=1, permission=Permission.score)
     final_scores = {k: (v[3], v[4]) for k, v in stored.items()}
     written = _sort_scores(ctx, ps, stored, change, final_scores)
     _evidence_rule(ctx, ps, written, final_scores)
@@ -74,13 +77,15 @@ def scores(ctx: Context, wb: ParsedWorkbook) -> None:
 def _sort_scores(ctx: Context, ps: ParsedSheet, stored: dict, change: Change,
                  final_scores: dict) -> list[tuple[Row, tuple, tuple | None]]:
     """Sort each row into `change` and `final_scores`; returns the rows written as (row, new, old). A column the
-    sheet leaves out keeps what is stored; an edited score without its own who and when gets the importer's."""
+    sheet leaves out keeps what is stored; an edited score without its own who and when gets the importer's.
+    Without who and when (a returned form) the respondent is written only with a score, target or evidence
+    that changed: on its own it is attribution, like who and when."""
     status = ctx.state["assessment_status"]
     depts, dims = ctx.state["departments"], ctx.state["dimensions"]
     at = ps.index
-    i_score, i_target, i_evidence, i_by, i_on = map(at.get, ("score", "target", "evidence", "assessed_by",
-                                                             "assessed_on"))
-    has_by, has_on = i_by is not None, i_on is not None
+    i_score, i_target, i_evidence, i_by, i_on, i_resp = map(at.get, ("score", "target", "evidence", "assessed_by",
+                                                                     "assessed_on", "respondent"))
+    has_by, has_on, has_resp = i_by is not None, i_on is not None, i_resp is not None
     has_score, has_target, has_evidence = i_score is not None, i_target is not None, i_evidence is not None
     written: list[tuple[Row, tuple, tuple | None]] = []
     actor, today = ctx.actor.name, ctx.today
@@ -110,16 +115,15 @@ def _sort_scores(ctx: Context, ps: ParsedSheet, stored: dict, change: Change,
         evidence = (v[i_evidence] or "") if has_evidence else (old[6] if old else "")
         if old is None and score is None and not na and target is None and not evidence:
             continue  # nothing to record: not assessed
+        respondent = (v[i_resp] or None) if has_resp else (old[9] if old else None)
         if has_by and has_on:
-            new = (quarter, dept, dim, score, na, target, evidence, v[i_by] or None, v[i_on])
+            new = (quarter, dept, dim, score, na, target, evidence, v[i_by] or None, v[i_on], respondent)
+        elif old is not None and (score, na, target, evidence) == old[3:7] and not (has_by or has_on):
+            new = old
         else:
-            by = (v[i_by] or None) if has_by else (old[7] if old else None)
-            on = v[i_on] if has_on else (old[8] if old else None)
-            new = (quarter, dept, dim, score, na, target, evidence, by, on)
-            if old is not None and new[:7] == old[:7] and not (has_by or has_on):
-                new = old
-            else:
-                new = (*new[:7], by if has_by else actor, on if has_on else today)
+            by = (v[i_by] or None) if has_by else actor
+            on = v[i_on] if has_on else today
+            new = (quarter, dept, dim, score, na, target, evidence, by, on, respondent)
         if old == new:
             unchanged += 1
             continue

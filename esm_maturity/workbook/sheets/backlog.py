@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from operator import itemgetter
 
+from ...access.policy import Permission
 from ...backlog.commands import check_gates
 from ...backlog.fields import FINAL_STATUSES, item_key
 from ...db import Tx
@@ -39,7 +40,7 @@ def backlog(ctx: Context, wb: ParsedWorkbook) -> None:
     change = Change(ps.title, "backlog_items", BACKLOG_COLUMNS, 1, "backlog_item", versioned=True,
                     extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now}, dept_index=3,
                     allocate=_allocate_items, counter=("backlog_seq", "CI"),
-                    after_write=lambda tx, ch: auto_history(tx, ch, covered))
+                    after_write=lambda tx, ch: auto_history(tx, ch, covered), permission=Permission.backlog)
     _sort_items(ctx, ps, rows, change, due)
     ctx.changes.append(change)
     covered |= status_history(ctx, wb, due)

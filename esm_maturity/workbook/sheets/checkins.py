@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from operator import itemgetter
 
+from ...access.policy import Permission
 from ...checkins.keys import allocate_keys
 from ...models import check_department_id
 from .. import contract as c
@@ -26,12 +27,15 @@ def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
         return
     rows = stored(ctx, CHECKIN_SQL)
     ctx.state["checkins"] = {k: r[1] for k, r in rows.items()}
+    # each check-in's departments, stored and as the sheet has it: whose actions they are
+    ctx.state["checkin_departments"] = {k: {r[2]} for k, r in rows.items()}
     ps = wb.sheet(c.CHECKINS.name)
     if ps is None:
         return
     change = Change(ps.title, "checkins", CHECKIN_COLUMNS, 1, "checkin", versioned=True,
                     extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now}, dept_index=2,
-                    allocate=lambda tx, n: allocate_keys(tx, "checkin", n), counter=("checkin_seq", "CHK"))
+                    allocate=lambda tx, n: allocate_keys(tx, "checkin", n), counter=("checkin_seq", "CHK"),
+                    permission=Permission.checkin)
     full = ps.columns.issuperset(CHECKIN_COLUMNS)   # every column in the sheet: no fallbacks (see backlog)
     at = ps.index
     i_held = at["held_on"]
@@ -73,6 +77,7 @@ def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
                         get(row, ps, "wins", old, 8), next_on, get(row, ps, "blockers", old, 10)), old)
         if key:
             ctx.state["checkins"][key] = held_on
+            ctx.state["checkin_departments"].setdefault(key, set()).add(dept)
     ctx.changes.append(change)
 
 
@@ -83,9 +88,11 @@ def actions(ctx: Context, wb: ParsedWorkbook) -> None:
     rows = stored(ctx, ACTION_SQL)
     held = ctx.state.get("checkins", {})
     items = ctx.state.get("items", set())
+    owners = ctx.state.get("checkin_departments", {})
     change = Change(ps.title, "actions", ACTION_COLUMNS, 1, "action", versioned=True,
                     extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now},
-                    allocate=lambda tx, n: allocate_keys(tx, "action", n), counter=("action_seq", "ACT"))
+                    allocate=lambda tx, n: allocate_keys(tx, "action", n), counter=("action_seq", "ACT"),
+                    permission=Permission.checkin, departments_of=lambda r: owners.get(r[1], (None,)))
     full = ps.columns.issuperset(ACTION_COLUMNS)   # every column of the sheet: no fallbacks (see backlog)
     at = ps.index
     i_checkin, i_text, i_status = at["checkin_id"], at["text"], at["status"]

@@ -1,7 +1,8 @@
-"""The Departments sheet: each row a department, new or changed (changing the sheet needs the admin role)."""
+"""The Departments sheet: each row a department, new or changed (changing it needs the champion or admin role)."""
 
 from __future__ import annotations
 
+from ...access.policy import Permission
 from ...models import check_department_id
 from .. import contract as c
 from ..parsed import ParsedWorkbook
@@ -17,7 +18,8 @@ def departments(ctx: Context, wb: ParsedWorkbook) -> None:
         return
     folded = {k.casefold(): k for k in stored}
     change = Change(ps.title, "departments", ("department_id", "name", "sponsor", "champion", "active"), 1,
-                    "department", versioned=True, dept_index=0, admin_only=True)
+                    "department", versioned=True, dept_index=0,
+                    permission=Permission.departments)
     for row, (key,) in _keyed(ctx, ps, {"department_id": check_department_id}):
         old = stored.get(key)
         if old is None and key.casefold() in folded:

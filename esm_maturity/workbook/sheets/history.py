@@ -11,6 +11,7 @@ entry, stored or in the sheet, is the status the import gives it (a restored bac
 
 from __future__ import annotations
 
+from ...access.policy import Permission
 from ...db import Tx
 from .. import contract as c
 from ..parsed import ParsedWorkbook
@@ -29,7 +30,7 @@ def status_history(ctx: Context, wb: ParsedWorkbook, due: dict[str, str]) -> set
         return set()
     rows = stored(ctx, HISTORY_SQL, 3)
     change = Change(ps.title, "backlog_status_history", HISTORY_COLUMNS, 3, "status_change", unique_key=False,
-                    audit_by_first_key=True)
+                    audit_by_first_key=True, permission=Permission.backlog)
     items, importer = ctx.state["items"], ctx.actor.name
     i_actor = ps.index.get("actor")
     latest: dict[str, tuple] = {}   # due item -> (changed_at, status) of its latest entry in the sheet

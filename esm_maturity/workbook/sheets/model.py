@@ -6,6 +6,7 @@ Changing the model needs the admin role. A new dimension needs its five rubric l
 
 from __future__ import annotations
 
+from ...access.policy import Permission
 from ...models import LEVELS, check_dimension_id
 from .. import contract as c
 from ..parsed import ParsedSheet, ParsedWorkbook, Row
@@ -22,7 +23,7 @@ def dimensions(ctx: Context, wb: ParsedWorkbook) -> None:
     if ps is None:
         return
     change = Change(ps.title, "dimensions", ("dimension_id", "name", "description", "position", "active"), 1,
-                    "dimension", versioned=True, admin_only=True)
+                    "dimension", versioned=True, permission=Permission.model)
     next_position = max((r[3] for r in stored.values()), default=0)
     for row, (key,) in _keyed(ctx, ps, {"dimension_id": check_dimension_id}):
         old = stored.get(key)
@@ -45,7 +46,7 @@ def levels(ctx: Context, wb: ParsedWorkbook) -> None:
         stored = _stored(ctx, "SELECT dimension_id, level, description FROM rubric", 2)
         levels_stored = {r[0]: r for r in ctx.fetch("SELECT level, name, meaning FROM levels", [])}
         rubric = Change(ps.title, "rubric", ("dimension_id", "level", "description"), 2, "rubric",
-                        admin_only=True, after_write=_rubric_moves_dimension_versions)
+                        permission=Permission.model, after_write=_rubric_moves_dimension_versions)
         shared: dict[str, dict[int, tuple[str, int]]] = {"name": {}, "meaning": {}}   # per level, with its row
         for row, (dim, level) in _keyed(ctx, ps, {"dimension_id": check_dimension_id}):
             if dim not in ctx.state["dimensions"]:
@@ -58,7 +59,7 @@ def levels(ctx: Context, wb: ParsedWorkbook) -> None:
             rubric_count[dim] = rubric_count.get(dim, 0) + 1
         names = shared["name"]
         level_change = Change(f"{ps.title} (level names)", "levels", ("level", "name", "meaning"), 1, "level",
-                              versioned=True, admin_only=True)
+                              versioned=True, permission=Permission.model)
         for level in sorted({*names, *shared["meaning"]}):
             old = levels_stored.get(level)
             name = names.get(level, (old[1] if old else "",))[0]
@@ -105,7 +106,7 @@ def _model_info(ctx: Context, wb: ParsedWorkbook) -> None:
     if not given:
         return
     stored = dict(ctx.fetch("SELECT key, value FROM model_info", []))
-    change = Change(f"{c.ABOUT} (model)", "model_info", ("key", "value"), 1, "model", admin_only=True)
+    change = Change(f"{c.ABOUT} (model)", "model_info", ("key", "value"), 1, "model", permission=Permission.model)
     for key, value in given.items():
         change.add((key, value), (key, stored[key]) if key in stored else None)
     ctx.changes.append(change)

@@ -1,0 +1,114 @@
+"""The permission matrix: which role may do what, and for which departments.
+
+| permission   | admin | champion | department          | sponsor |
+|--------------|-------|----------|---------------------|---------|
+| score        | yes   | yes      | its departments     | no      |
+| checkin      | yes   | yes      | its departments     | no      |
+| backlog      | yes   | yes      | no                  | no      |
+| departments  | yes   | yes      | no                  | no      |
+| import       | yes   | yes      | yes (rows checked)  | no      |
+| activity     | yes   | yes      | no                  | no      |
+| reopen       | yes   | no       | no                  | no      |
+| model        | yes   | no       | no                  | no      |
+| people       | yes   | no       | no                  | no      |
+| demo         | yes   | no       | no                  | no      |
+
+A department-scoped permission (score, checkin) names the department of the record; a check-in
+across departments (no department) is the champions' and admins' work. Every refusal raises
+PermissionDenied, which the database writes to the audit trail.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from ..models import Actor, PermissionDenied, Role
+
+if TYPE_CHECKING:
+    from ..db import Database
+
+
+class Permission(enum.Enum):
+    score = "score a self-assessment"
+    checkin = "record or change a check-in and its actions"
+    backlog = "change the improvement backlog"
+    departments = "add or change departments"
+    import_workbook = "import a workbook"
+    activity = "read the activity log"
+    reopen = "reopen a submitted assessment"
+    model = "change the maturity model"
+    people = "manage people and roles"
+    demo = "load the demo organisation"
+
+    @property
+    def doing(self) -> str:
+        return self.value
+
+
+SCOPED = frozenset({Permission.score, Permission.checkin})
+
+MATRIX: dict[Role, frozenset[Permission]] = {
+    Role.admin: frozenset(Permission),
+    Role.champion: frozenset({Permission.score, Permission.checkin, Permission.backlog, Permission.departments,
+                              Permission.import_workbook, Permission.activity}),
+    Role.department: frozenset({Permission.score, Permission.checkin, Permission.import_workbook}),
+    Role.sponsor: frozenset(),
+}
+
+_WORDS = {Role.admin: "an admin", Role.champion: "a champion", Role.department: "a department rep",
+          Role.sponsor: "a sponsor"}
+
+
+def allowed(actor: Actor, permission: Permission, department_id: str | None = None) -> bool:
+    """May `actor` do this (for this department, when the permission is scoped)? Pages ask this to
+    hide controls; the commands call require()."""
+    if permission not in MATRIX.get(actor.role, frozenset()):
+        return False
+    if actor.role is Role.department and permission in SCOPED:
+        return department_id is not None and department_id in actor.departments
+    return True
+
+
+def refusal(actor: Actor, permission: Permission, department_id: str | None = None, *,
+            entity: str = "permission", key: str = "") -> PermissionDenied:
+    """The error for a refused action, worded for the person who asked."""
+    who = f"{actor.label} is {_WORDS.get(actor.role, 'signed in without a role')}"
+    if permission in MATRIX.get(actor.role, frozenset()) and permission in SCOPED:
+        if department_id is None:
+            why = f"{who}: only champions and admins can {permission.doing} across departments"
+        else:
+            mine = ", ".join(sorted(actor.departments)) or "no department yet"
+            why = (f"{who} for {mine}, so cannot {permission.doing} for {department_id}; "
+                   "ask an admin to add that department to your assignments")
+    else:
+        able = [r for r, perms in MATRIX.items() if permission in perms]
+        names = " or ".join(_WORDS[r].split(" ", 1)[1] for r in able)
+        why = f"{who} and cannot {permission.doing}; this needs the {names} role"
+    return PermissionDenied(why, doing=permission.doing, entity=entity, key=key or permission.name,
+                            department_id=department_id)
+
+
+def require_in(actor: Actor, permission: Permission, department_id: str | None = None, *,
+               entity: str = "permission", key: str = "") -> None:
+    """Inside a write transaction: raise PermissionDenied unless allowed. Database.write rolls the
+    transaction back and records the refusal in the audit trail."""
+    if not allowed(actor, permission, department_id):
+        raise refusal(actor, permission, department_id, entity=entity, key=key)
+
+
+def require(db: "Database", actor: Actor, permission: Permission, department_id: str | None = None, *,
+            entity: str = "permission", key: str = "") -> None:
+    """Before a write: raise PermissionDenied unless allowed, after recording the refusal."""
+    if not allowed(actor, permission, department_id):
+        err = refusal(actor, permission, department_id, entity=entity, key=key)
+        db.record_refusal(actor, err)
+        raise err
+
+
+def allowed_somewhere(actor: Actor, permission: Permission) -> bool:
+    """May `actor` do this for at least one department (or, unscoped, at all)? What a page asks
+    before it draws a form whose department is chosen in the form."""
+    if permission not in MATRIX.get(actor.role, frozenset()):
+        return False
+    return actor.role is not Role.department or permission not in SCOPED or bool(actor.departments)
