@@ -180,7 +180,7 @@ def signed_in(db: Database, login: Any, *, name: str = "", first_admin: str = ""
     except ValidationError:
         return None
     person = find_person(db, key)
-    if person is None and first_admin and key == normalise_login(first_admin) and not admins(db):
+    if person is None and first_admin and key == str(first_admin).strip().lower() and not admins(db):
         def work(tx: Tx) -> None:
             if tx.one("SELECT 1 FROM people WHERE email = $1", [key]):
                 return

@@ -112,3 +112,9 @@ def allowed_somewhere(actor: Actor, permission: Permission) -> bool:
     if permission not in MATRIX.get(actor.role, frozenset()):
         return False
     return actor.role is not Role.department or permission not in SCOPED or bool(actor.departments)
+
+
+def allowed_everywhere(actor: Actor, permission: Permission) -> bool:
+    """May `actor` do this for every department (an admin's or a champion's whole-organisation import)?"""
+    return permission in MATRIX.get(actor.role, frozenset()) and not (
+        actor.role is Role.department and permission in SCOPED)

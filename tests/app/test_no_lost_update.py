@@ -68,6 +68,24 @@ def test_two_people_edit_one_department(demo_app, demo_path):
     assert b.text_input(key="dept_edit_sponsor").value == "Sponsor B"
 
 
+def test_two_admins_edit_one_person(demo_app, demo_path):
+    from tests.app.conftest import add_people
+
+    add_people(demo_path, ("dora@example.org", "department", ["HR"]))
+    a, b = demo_app(SETTINGS), demo_app(SETTINGS)
+    for person in (a, b):
+        person.selectbox(key="person_edit_email").set_value("dora@example.org").run()
+    a.multiselect(key="person_edit_departments").set_value(["HR", "FIN"])
+    a.button(key="person_save").click().run()
+    assert not a.error and not a.exception
+    b.text_input(key="person_edit_name").input("Name from B")
+    b.button(key="person_save").click().run()
+    assert refused(b)
+    assert db_rows(demo_path, "SELECT department_id FROM person_departments ORDER BY 1") == [("FIN",), ("HR",)]
+    assert db_rows(demo_path, "SELECT name FROM people") == [("Dora",)]
+    assert b.text_input(key="person_edit_name").value == "Name from B"
+
+
 def test_two_people_edit_one_dimension_and_its_rubric(demo_app, demo_path):
     a, b = demo_app(SETTINGS), demo_app(SETTINGS)
     for person in (a, b):

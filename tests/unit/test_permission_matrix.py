@@ -1,0 +1,436 @@
+"""The permission matrix, command by command: every command that writes, for every role, is allowed or
+refused exactly as access/policy.py's table says; a refusal writes nothing and leaves one audit row.
+
+The roles: admin, champion, sponsor, and a department rep for HR acting on HR's records ("rep-own")
+and on FIN's ("rep-other"). The expected outcome comes from TABLE below, a copy of the policy's
+docstring table kept here on purpose: a change to MATRIX alone (or to the docstring alone) fails.
+
+A refusal's audit row names the department of the record when the refused permission is scoped to
+departments (score, checkin) and for a reopen; the other permissions are not about a department.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from esm_maturity import clock, maturity
+from esm_maturity.access import policy
+from esm_maturity.access.people import add_person, find_person, list_people, update_person
+from esm_maturity.access.policy import MATRIX, SCOPED, Permission as P
+from esm_maturity.assessments import get_assessment, reopen_assessment, save_assessment
+from esm_maturity.backlog.commands import add_item, change_status, get_item, update_item
+from esm_maturity.backlog.grid import save_grid_edits
+from esm_maturity.backlog.queries import GRID_COLUMNS, Filters, list_items
+from esm_maturity.checkins.commands import (add_action, promote_action, record_checkin, set_action_status,
+                                            update_checkin)
+from esm_maturity.checkins.queries import get_checkin
+from esm_maturity.checkins.records import ActionInput, CheckinInput
+from esm_maturity.db import Database
+from esm_maturity.demo.organisation import load_demo
+from esm_maturity.departments import add_department, get_department, update_department
+from esm_maturity.models import LEVELS, Actor, EsmError, PermissionDenied, Role, ScoreInput, ScoreValue
+from esm_maturity.workbook import ImportFailed, apply_import, preview_import, read_upload
+from tests.conftest import ADMIN, CHAMPION, DEMO_ANCHOR, ROOT, SPONSOR, TODAY
+from tests.unit import hostile_corpus as corpus
+
+DORA = Actor("dora@example.org", Role.department, frozenset({"HR"}))
+OTHER = {"HR": "FIN", "FIN": "HR"}
+Q_NEW = DEMO_ANCHOR.shift(-12)      # before the demo's history: no assessment, no previous scores
+Q_IMPORT = DEMO_ANCHOR.shift(-16)
+
+# --- the table, as policy.py's docstring states it ------------------------------------------------
+
+ROLES = (Role.admin, Role.champion, Role.department, Role.sponsor)   # the docstring's column order
+TABLE = {   # permission row: (admin, champion, department, sponsor)
+    "score": ("yes", "yes", "its departments", "no"),
+    "checkin": ("yes", "yes", "its departments", "no"),
+    "backlog": ("yes", "yes", "no", "no"),
+    "departments": ("yes", "yes", "no", "no"),
+    "import": ("yes", "yes", "yes (rows checked)", "no"),
+    "activity": ("yes", "yes", "no", "no"),
+    "reopen": ("yes", "no", "no", "no"),
+    "model": ("yes", "no", "no", "no"),
+    "people": ("yes", "no", "no", "no"),
+    "demo": ("yes", "no", "no", "no"),
+}
+ROW_OF = {P.import_workbook: "import"}   # the table's word where it is not the enum's name
+
+
+def table_allows(actor: Actor, permission: P, department: str | None) -> bool:
+    cell = TABLE[ROW_OF.get(permission, permission.name)][ROLES.index(actor.role)]
+    if cell == "its departments":
+        return department is not None and department in actor.departments
+    return cell.startswith("yes")
+
+
+def test_the_docstring_table_is_this_table():
+    rows = {}
+    for line in (policy.__doc__ or "").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 5 and not set(cells[0]) <= {"-"} and cells[0] != "permission":
+            rows[cells[0]] = tuple(cells[1:])
+    assert rows == TABLE
+
+
+def test_the_matrix_is_this_table():
+    for role in ROLES:
+        for permission in P:
+            cell = TABLE[ROW_OF.get(permission, permission.name)][ROLES.index(role)]
+            assert (permission in MATRIX[role]) == (cell != "no"), (role, permission)
+            assert (role is Role.department and permission in SCOPED) == (cell == "its departments"), (role, permission)
+    assert SCOPED == {P.score, P.checkin}
+    assert set(ROW_OF.get(p, p.name) for p in P) == set(TABLE)
+
+
+# --- one database for the module, copied per case -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def base(demo_file, tmp_path_factory) -> tuple[Path, dict]:
+    """The demo plus, for HR and FIN each, a backlog item, a check-in with an open action and a person;
+    a steering check-in with an open action; an admin. Returns the file and the records' keys."""
+    path = tmp_path_factory.mktemp("matrix") / "base.duckdb"
+    shutil.copy(demo_file, path)
+    keys: dict[str, Any] = {}
+    with clock.frozen(TODAY), Database(path) as db:
+        add_person(db, ADMIN, "ann@example.org", "Ann Admin", "admin")
+        for dept in ("HR", "FIN"):
+            done = record_checkin(db, ADMIN, CheckinInput(held_on=TODAY, department_id=dept),
+                                  [ActionInput(f"{dept} matrix action", "Sam")])
+            keys[dept] = {
+                "item": add_item(db, ADMIN, title=f"{dept} matrix item", department_id=dept, owner="Olu",
+                                 dimension_id="safety"),
+                "checkin": done.checkin_id, "action": done.action_ids[0],
+                "person": add_person(db, ADMIN, f"{dept.lower()}.rep@example.org", f"{dept} Rep", "department",
+                                     [dept]).email,
+                "submitted": db.scalar("SELECT max(quarter) FROM assessments WHERE department_id = $1 AND "
+                                       "status = 'submitted'", [dept])}
+            assert keys[dept]["submitted"], f"the demo has no submitted assessment for {dept}"
+        steering = record_checkin(db, ADMIN, CheckinInput(held_on=TODAY, kind="steering"),
+                                  [ActionInput("Steering matrix action", "Kim")])
+        keys["steering"] = steering.checkin_id
+        db.checkpoint()
+    return path, keys
+
+
+def fingerprint(db: Database) -> dict:
+    """Every table but the audit trail: its row count and a hash of its rows."""
+    tables = [r[0] for r in db.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                                    "AND table_type = 'BASE TABLE' AND table_name <> 'audit_log' ORDER BY 1")]
+    return {t: db.one(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {t} t") for t in tables}
+
+
+# --- the commands: one small valid call each ------------------------------------------------------
+
+
+class GridRefused(EsmError):
+    """save_grid_edits reports a refused row instead of raising; the case turns it back into an error."""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    needs: Callable[[str], list[tuple[P, str | None]]]   # target department -> what the call needs
+    call: Callable[[Database, Actor, str, dict], Any]
+    probe: Callable[[Database, str, dict], Any]          # the records the call writes, as stored
+    refused_as: tuple[type[Exception], ...] = (PermissionDenied,)
+    names_department: bool = True    # False: the refusal names a file, not a department
+    fresh: bool = False              # runs on an empty database (the demo loads only into one)
+
+
+def _scores(db, actor, dept, k):
+    entries = [ScoreInput(d.dimension_id, ScoreValue(2), 3, "matrix") for d in maturity.dimensions(db)]
+    return save_assessment(db, actor, Q_NEW, dept, entries, expected_version=0)
+
+
+def _assessment(quarter):
+    return lambda db, dept, k: (get_assessment(db, quarter(k, dept), dept), db.scalar(
+        "SELECT count(*) FROM scores WHERE quarter = $1 AND department_id = $2", [str(quarter(k, dept)), dept]))
+
+
+def _item(db, dept, k):
+    return get_item(db, k[dept]["item"])
+
+
+def _grid(db, actor, dept, k):
+    shown = list_items(db, Filters(status="all", item_id=k[dept]["item"]))[GRID_COLUMNS].reset_index(drop=True)
+    [result] = save_grid_edits(db, actor, shown, {0: {"owner": "Grid owner"}})
+    if result.outcome == "refused":
+        raise GridRefused(result.message)
+    assert result.outcome == "saved", result
+
+
+def _checkin_row(which):
+    return lambda db, dept, k: db.one("SELECT * FROM checkins WHERE checkin_id = $1", [which(k, dept)])
+
+
+def _edit_checkin(which, department):
+    def call(db, actor, dept, k):
+        seen = get_checkin(db, which(k, dept))
+        data = CheckinInput(held_on=seen.held_on, department_id=department(dept), kind=seen.kind, notes="Matrix notes")
+        return update_checkin(db, actor, seen.checkin_id, data, expected_version=seen.version)
+    return call
+
+
+def _version(db, table, column, key):
+    return db.scalar(f"SELECT version FROM {table} WHERE {column} = $1", [key])
+
+
+def _action_row(db, dept, k):
+    return db.one("SELECT * FROM actions WHERE action_id = $1", [k[dept]["action"]])
+
+
+def _import(db, actor, dept, k):
+    data = corpus.xlsx({"About": corpus.ABOUT_ROWS,
+                        "Scores": [["quarter", "department_id", "dimension_id", "score", "evidence"],
+                                   [str(Q_IMPORT), dept, "safety", 3, f"{dept} looked again"]]})
+    return apply_import(db, actor, read_upload(db, data, f"{dept}-scores.xlsx"))
+
+
+def _person(db, dept, k):
+    return find_person(db, k[dept]["person"])
+
+
+def _rename_person(db, actor, dept, k):
+    seen = find_person(db, k[dept]["person"])
+    return update_person(db, actor, seen.email, name="Renamed Rep", role="department", departments=[dept],
+                         active=True, expected_version=seen.version)
+
+
+def _levels(db, dept, k):
+    return db.rows("SELECT * FROM levels ORDER BY level")
+
+
+def _rename_levels(db, actor, dept, k):
+    seen = {r.level: (r.name, r.meaning, r.version) for r in maturity.levels_frame(db).itertuples()}
+    assert maturity.rename_levels(db, actor, {3: ("Matrix level", "m")}, seen) == [3]
+
+
+def _update_dimension(db, actor, dept, k):
+    seen = maturity.get_dimension(db, "safety")
+    maturity.update_dimension(db, actor, "safety", name="Safety renamed", description="d", rubric=seen.rubric,
+                              expected_version=seen.version)
+
+
+def _dimension(db, dept, k):
+    return maturity.get_dimension(db, "safety")
+
+
+def _count(sql):
+    return lambda db, dept, k: db.scalar(sql, [dept] if "$1" in sql else [])
+
+
+OWN = lambda p: lambda dept: [(p, dept)]          # noqa: E731  the record's own department
+ANY = lambda p: lambda dept: [(p, None)]          # noqa: E731  a permission not about a department
+HELD = lambda k, dept: k[dept]["checkin"]         # noqa: E731
+STEERING = lambda k, dept: k["steering"]          # noqa: E731
+
+COMMANDS = [
+    Command("save_assessment", OWN(P.score), _scores, _assessment(lambda k, dept: Q_NEW)),
+    Command("reopen_assessment", OWN(P.reopen),
+            lambda db, actor, dept, k: reopen_assessment(db, actor, k[dept]["submitted"], dept, "matrix test"),
+            _assessment(lambda k, dept: k[dept]["submitted"])),
+    Command("add_item", ANY(P.backlog),
+            lambda db, actor, dept, k: add_item(db, actor, title="Matrix idea", department_id=dept),
+            _count("SELECT count(*) FROM backlog_items WHERE department_id = $1")),
+    Command("update_item", ANY(P.backlog),
+            lambda db, actor, dept, k: update_item(db, actor, k[dept]["item"], {"owner": "New owner"},
+                                                   _version(db, "backlog_items", "item_id", k[dept]["item"])),
+            _item),
+    Command("change_status", ANY(P.backlog),
+            lambda db, actor, dept, k: change_status(db, actor, k[dept]["item"], "accepted",
+                                                     _version(db, "backlog_items", "item_id", k[dept]["item"])),
+            _item),
+    Command("save_grid_edits", ANY(P.backlog), _grid, _item, refused_as=(GridRefused,)),
+    Command("record_checkin", OWN(P.checkin),
+            lambda db, actor, dept, k: record_checkin(db, actor, CheckinInput(held_on=TODAY, department_id=dept),
+                                                      [ActionInput("Matrix action", "Sam")]),
+            _count("SELECT count(*) FROM checkins WHERE department_id = $1")),
+    Command("record_checkin_steering", ANY(P.checkin),
+            lambda db, actor, dept, k: record_checkin(db, actor, CheckinInput(held_on=TODAY, kind="steering")),
+            _count("SELECT count(*) FROM checkins WHERE department_id IS NULL")),
+    Command("update_checkin", OWN(P.checkin), _edit_checkin(HELD, lambda dept: dept), _checkin_row(HELD)),
+    Command("update_checkin_move", lambda dept: [(P.checkin, dept), (P.checkin, OTHER[dept])],
+            _edit_checkin(HELD, lambda dept: OTHER[dept]), _checkin_row(HELD)),
+    Command("update_checkin_steering", ANY(P.checkin), _edit_checkin(STEERING, lambda dept: None),
+            _checkin_row(STEERING)),
+    Command("add_action", OWN(P.checkin),
+            lambda db, actor, dept, k: add_action(db, actor, k[dept]["checkin"], ActionInput("Matrix extra", "Sam")),
+            lambda db, dept, k: db.scalar("SELECT count(*) FROM actions WHERE checkin_id = $1", [k[dept]["checkin"]])),
+    Command("set_action_status", OWN(P.checkin),
+            lambda db, actor, dept, k: set_action_status(
+                db, actor, k[dept]["action"], "done",
+                expected_version=_version(db, "actions", "action_id", k[dept]["action"])),
+            _action_row),
+    Command("promote_action", ANY(P.backlog),
+            lambda db, actor, dept, k: promote_action(
+                db, actor, k[dept]["action"], dimension_id="safety",
+                expected_version=_version(db, "actions", "action_id", k[dept]["action"])),
+            lambda db, dept, k: (_action_row(db, dept, k), db.scalar("SELECT count(*) FROM backlog_items"))),
+    Command("add_department", ANY(P.departments),
+            lambda db, actor, dept, k: add_department(db, actor, f"X{dept}", "Matrix department"),
+            _count("SELECT count(*) FROM departments")),
+    Command("update_department", ANY(P.departments),
+            lambda db, actor, dept, k: update_department(
+                db, actor, dept, name="Renamed", sponsor="", champion="", active=True,
+                expected_version=get_department(db, dept).version),
+            lambda db, dept, k: get_department(db, dept)),
+    Command("add_dimension", ANY(P.model),
+            lambda db, actor, dept, k: maturity.add_dimension(db, actor, "matrix_dim", "Matrix", "d",
+                                                              {level: f"level {level}" for level in LEVELS}),
+            _count("SELECT count(*) FROM dimensions")),
+    Command("update_dimension", ANY(P.model), _update_dimension, _dimension),
+    Command("set_dimension_active", ANY(P.model),
+            lambda db, actor, dept, k: maturity.set_dimension_active(
+                db, actor, "safety", False, expected_version=maturity.get_dimension(db, "safety").version),
+            _dimension),
+    Command("rename_level", ANY(P.model),
+            lambda db, actor, dept, k: maturity.rename_level(db, actor, 2, "Matrix level", "",
+                                                             expected_version=_version(db, "levels", "level", 2)),
+            _levels),
+    Command("rename_levels", ANY(P.model), _rename_levels, _levels),
+    Command("load_demo", ANY(P.demo), lambda db, actor, dept, k: load_demo(db, actor),
+            _count("SELECT count(*) FROM departments"), fresh=True),
+    Command("apply_import", lambda dept: [(P.import_workbook, None), (P.score, dept)], _import,
+            _assessment(lambda k, dept: Q_IMPORT), refused_as=(PermissionDenied, ImportFailed),
+            names_department=False),   # a workbook may hold rows of several departments: it names the file
+    Command("add_person", ANY(P.people),
+            lambda db, actor, dept, k: add_person(db, actor, f"new.{dept.lower()}@example.org", "New Rep",
+                                                  "department", [dept]),
+            lambda db, dept, k: list_people(db)),
+    Command("update_person", ANY(P.people), _rename_person, _person),
+]
+
+WHO = {"admin": (ADMIN, "HR"), "champion": (CHAMPION, "HR"), "sponsor": (SPONSOR, "HR"),
+       "rep-own": (DORA, "HR"), "rep-other": (DORA, "FIN")}
+
+def _cases():
+    for command in COMMANDS:
+        for who in WHO:
+            yield pytest.param(command, who, id=f"{command.name}-{who}")
+
+
+@pytest.fixture
+def workspace(base, tmp_path):
+    """The base database copied, and an empty one (created when a case asks for it)."""
+    path, keys = base
+    copies = {}
+
+    def open_db(fresh: bool) -> Database:
+        target = tmp_path / ("fresh.duckdb" if fresh else "case.duckdb")
+        if not fresh:
+            shutil.copy(path, target)
+        copies[fresh] = Database(target)
+        return copies[fresh]
+
+    yield open_db, keys
+    for database in copies.values():
+        database.close()
+
+
+def _last_audit_id(db: Database) -> int:
+    return db.scalar("SELECT coalesce(max(audit_id), 0) FROM audit_log")
+
+
+@pytest.mark.parametrize("command, who", list(_cases()))
+def test_each_command_for_each_role(command: Command, who: str, workspace):
+    open_db, keys = workspace
+    actor, dept = WHO[who]
+    db = open_db(command.fresh)
+    needs = command.needs(dept)
+    expected = all(table_allows(actor, p, d) for p, d in needs)
+    assert expected == all(policy.allowed(actor, p, d) for p, d in needs)
+    tables, record, last = fingerprint(db), command.probe(db, dept, keys), _last_audit_id(db)
+
+    if expected:
+        command.call(db, actor, dept, keys)
+        assert command.probe(db, dept, keys) != record, "the allowed call wrote nothing to its record"
+        assert fingerprint(db) != tables
+        assert not db.rows("SELECT 1 FROM audit_log WHERE audit_id > $1 AND action = 'refused'", [last])
+        return
+
+    with pytest.raises(command.refused_as) as raised:
+        command.call(db, actor, dept, keys)
+    if isinstance(raised.value, ImportFailed):   # refused rows: the report names them, the error carries why
+        assert raised.value.refusals and all(isinstance(r, PermissionDenied) for r in raised.value.refusals)
+    assert fingerprint(db) == tables, "a refused call changed the database"
+    assert command.probe(db, dept, keys) == record
+    about_a_department = [d for p, d in needs if not table_allows(actor, p, d) and p in SCOPED | {P.reopen}]
+    department = about_a_department[0] if command.names_department and about_a_department else None
+    audit = db.rows("SELECT action, actor, department_id FROM audit_log WHERE audit_id > $1", [last])
+    assert audit == [("refused", actor.name, department)]
+
+
+@pytest.mark.parametrize("who", list(WHO))
+def test_previewing_an_import_writes_nothing_for_any_role(who: str, workspace):
+    """The dry run is reading: allowed to all, it writes nothing (no audit row either) and reports the rows the
+    person may not write as errors."""
+    open_db, keys = workspace
+    actor, dept = WHO[who]
+    db = open_db(False)
+    data = corpus.xlsx({"About": corpus.ABOUT_ROWS,
+                        "Scores": [["quarter", "department_id", "dimension_id", "score", "evidence"],
+                                   [str(Q_IMPORT), dept, "safety", 3, "looked again"]]})
+    tables, last = fingerprint(db), _last_audit_id(db)
+    report = preview_import(db, actor, read_upload(db, data, "preview.xlsx"))
+    assert report.ok == table_allows(actor, P.score, dept), report.errors
+    assert fingerprint(db) == tables and _last_audit_id(db) == last
+
+
+def test_the_rep_imports_hr_scores_and_not_fin_scores(workspace):
+    """The same workbook shape: HR's rows are written, FIN's refused whole, named in the report."""
+    open_db, keys = workspace
+    db = open_db(False)
+    with pytest.raises(ImportFailed) as refused:
+        _import(db, DORA, "FIN", keys)
+    assert any(i.sheet == "Scores" and "for FIN" in i.message for i in refused.value.report.errors)
+    assert db.scalar("SELECT count(*) FROM scores WHERE quarter = $1", [str(Q_IMPORT)]) == 0
+    assert get_assessment(db, Q_IMPORT, "FIN") is None
+    report = _import(db, DORA, "HR", keys)
+    assert report.applied and report.counts["Scores"]["new"] == 1
+    assert db.rows("SELECT department_id, score FROM scores WHERE quarter = $1", [str(Q_IMPORT)]) == [("HR", 3)]
+    assert get_assessment(db, Q_IMPORT, "HR").status == "draft"
+
+
+def test_a_refusal_tells_the_rep_what_to_ask_for(workspace):
+    open_db, keys = workspace
+    db = open_db(False)
+    with pytest.raises(PermissionDenied) as other:
+        _scores(db, DORA, "FIN", keys)
+    assert "for HR, so cannot score a self-assessment for FIN" in str(other.value)
+    with pytest.raises(PermissionDenied) as across:
+        record_checkin(db, DORA, CheckinInput(held_on=TODAY, kind="steering"))
+    assert "only champions and admins" in str(across.value) and "across departments" in str(across.value)
+    with pytest.raises(PermissionDenied) as role:
+        add_item(db, DORA, title="x", department_id="HR")
+    assert "needs the admin or champion role" in str(role.value)
+
+
+# Writers that need no permission: the shipped model loads only into a database without one (every
+# database is opened that way), and the first admin named in the configuration signs in.
+NO_PERMISSION = {"load_default_model", "signed_in"}
+
+
+def test_every_writing_command_is_in_the_matrix():
+    """Each public function of the package that opens a write (db.write, db.transaction) has a case here."""
+    import ast
+
+    writers = set()
+    for path in (ROOT / "esm_maturity").rglob("*.py"):
+        if {"bench", "ui"} & set(path.relative_to(ROOT).parts):
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and any(
+                    isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in
+                    ("write", "transaction") and isinstance(n.func.value, ast.Name) and n.func.value.id == "db"
+                    for n in ast.walk(node)):
+                writers.add(node.name)
+    covered = {re.sub(r"_(steering|move)$", "", c.name) for c in COMMANDS}
+    assert {"save_assessment", "apply_import", "add_person"} <= writers, "the scan is broken"
+    assert writers - NO_PERMISSION <= covered, sorted(writers - NO_PERMISSION - covered)
