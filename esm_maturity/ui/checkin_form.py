@@ -32,7 +32,7 @@ def department_field(where: Any, names: dict[str, str], actor: Actor) -> str | N
     if actor.role is Role.department:
         options, first = [k for k in names if allowed(actor, Permission.checkin, k)], 0
     wanted = st.query_params.get("department", "")
-    first = options.index(wanted) if wanted in options else min(first, len(options) - 1)
+    first = options.index(wanted) if wanted and wanted in options else min(first, len(options) - 1)
     return where.selectbox("Department", options, index=first,
                            format_func=lambda k: names.get(k, "Across departments (steering)"),
                            key="ci_department") or None

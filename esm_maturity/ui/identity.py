@@ -18,6 +18,7 @@ from ..access.identity import SignInSettings, is_loopback, local_actor, login_of
 from ..access.people import admins
 from ..access.policy import Permission, allowed, refusal
 from ..models import Actor
+from .registry import PAGES
 from .resources import database
 from .text import esc
 
@@ -54,10 +55,12 @@ def resolve() -> Actor:
         return _run.actor
     claims = _claims()
     if not claims.get("is_logged_in"):
+        _no_page_list()
         _sign_in_screen(found)
         st.stop()
     person = person_for(database(), claims, found)
     if person is None:
+        _no_page_list()
         _request_access_screen(claims)
         st.stop()
     _run.actor = person.actor()
@@ -68,6 +71,14 @@ def current() -> Actor:
     """The person resolve() found in this run (a page run bare resolves first)."""
     actor = getattr(_run, "actor", None)
     return actor if actor is not None else resolve()
+
+
+def _no_page_list() -> None:
+    """No page list beside a screen shown before someone has a role. The first visit after the server
+    starts (Streamlit's old pages/-folder mode) would otherwise keep the folder's file names in the
+    sidebar. The registry's pages, so a deep link keeps its address; none of them runs."""
+    st.navigation([st.Page(p.path, title=p.title, url_path=p.url_path or None, default=not p.url_path)
+                   for p in PAGES], position="hidden")
 
 
 def _providers(found: Mapping[str, Any]) -> list[str]:

@@ -38,7 +38,8 @@ def add_form(db: Database, actor: Actor, departments: dict[str, str]) -> None:
         email = st.text_input("E-mail address they sign in with", key="person_new_email",
                               max_chars=LIMITS["person"]["email"])
         name = st.text_input("Name", key="person_new_name", max_chars=LIMITS["person"]["name"])
-        role = st.selectbox("Role", ROLES, format_func=ROLE_WORDS.get, key="person_new_role", help=ROLE_HELP)
+        role = st.selectbox("Role", ROLES, format_func=ROLE_WORDS.get, key="person_new_role", help=ROLE_HELP,
+                            index=ROLES.index(Role.sponsor.value))   # the least a person may do, to start
         depts = st.multiselect("Departments (for a department rep)", list(departments), format_func=departments.get,
                                key="person_new_departments")
         if st.form_submit_button("Add person", key="person_add", disabled=not allowed(actor, Permission.people)):

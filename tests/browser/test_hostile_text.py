@@ -186,9 +186,18 @@ def test_hostile_text_stays_text_and_no_request_leaves_the_server(start_server, 
     page.get_by_text("Level names", exact=True).click()
     settle(page)
     watch.check("settings, maturity model")
-    page.get_by_role("tab", name="Activity").click()
+    page.get_by_role("tab", name="People").click()
+    people = page.locator('[data-testid="stForm"]').filter(has_text="Add a person")
+    people.get_by_label("E-mail address they sign in with", exact=True).fill("hostile@example.org")
+    people.get_by_label("Name", exact=True).fill(TEXT["owner"])
+    people.get_by_role("button", name="Add person").click()
+    wait_idle(page, "Added hostile")
+    page.get_by_role("tab", name="People").click()
     settle(page)
-    watch.check("settings, activity")
+    watch.shows("settings, people", "Added hostile@example.org as sponsor.")
+
+    # Activity: every change above, with the hostile text in its change column.
+    watch.open("/activity", "Activity")
 
     # Data: the offline form of the first department (ours) is offered by name.
     watch.open("/data", "Move everything in and out")
