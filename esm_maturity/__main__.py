@@ -100,12 +100,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .access.identity import SignInSettings  # deferred: as above
 
     organisation = SignInSettings.from_secrets(config.read_secrets()).organisation
-    address = (os.environ.get("ESM_ADDRESS", "").strip() or "0.0.0.0") if organisation else "127.0.0.1"
-    command = [sys.executable, "-m", "streamlit", "run", str(config.PROJECT_ROOT / "app.py"),
-               "--server.address", address, *args.streamlit_args]
+    command = serve_command(organisation, os.environ.get("ESM_ADDRESS", ""), args.streamlit_args)
     print(("Organisation mode: sign-in required; " if organisation else
-           "Local mode: no sign-in, only this computer can open the app; ") + f"listening on {address}")
+           "Local mode: no sign-in, only this computer can open the app; ") + f"listening on {command[6]}")
     return subprocess.call(command, cwd=config.PROJECT_ROOT)
+
+
+def serve_command(organisation: bool, address: str, extra: list[str]) -> list[str]:
+    """`streamlit run app.py` on 127.0.0.1 in local mode; on `address` (default all interfaces) with
+    sign-in configured. A local-mode server never listens further, whatever `extra` asks."""
+    where = (address.strip() or "0.0.0.0") if organisation else "127.0.0.1"
+    if not organisation:
+        extra = [a for i, a in enumerate(extra) if not a.startswith("--server.address")
+                 and not (i and extra[i - 1] == "--server.address")]
+    return [sys.executable, "-m", "streamlit", "run", str(config.PROJECT_ROOT / "app.py"),
+            "--server.address", where, *extra]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,7 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "serve":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "serve":   # streamlit's own options (--server.port 8502 ...) pass through
+        args.streamlit_args = [*extra, *args.streamlit_args]
     try:
         return args.handler(args)
     except EsmError as err:

@@ -106,3 +106,17 @@ def test_a_sponsor_has_no_enabled_write_control_anywhere(org):
         enabled = {b.key for b in at.button if not b.disabled} & WRITES
         assert not enabled, (spec.path, enabled)
         assert not [b for b in at.button if b.key and b.key.startswith(("done_", "drop_", "reopen_")) and not b.disabled]
+
+
+def test_local_mode_refuses_to_serve_beyond_this_computer(demo_app):
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at = demo_app()
+    finally:
+        config.set_option("server.address", before)
+    assert not at.exception
+    assert "nobody signs in" in " ".join(e.value for e in at.error) and not at.dataframe and not at.metric
+    assert "Local mode: no sign-in" in shown(demo_app())   # on 127.0.0.1: the one quiet line

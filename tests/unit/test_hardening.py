@@ -37,3 +37,13 @@ def test_the_mode_comes_from_an_auth_section():
     assert found.organisation and found.first_admin == "Ann@Example.org"
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("[::1]")
     assert not is_loopback("0.0.0.0") and not is_loopback("") and not is_loopback(None)
+
+
+def test_serve_binds_local_mode_to_this_computer():
+    from esm_maturity.__main__ import build_parser, serve_command
+
+    local = serve_command(False, "0.0.0.0", ["--server.address", "0.0.0.0", "--server.port=8502"])
+    assert local[5:] == ["--server.address", "127.0.0.1", "--server.port=8502"]
+    assert serve_command(True, "", [])[5:7] == ["--server.address", "0.0.0.0"]
+    assert serve_command(True, "127.0.0.1", [])[6] == "127.0.0.1"
+    assert build_parser().parse_args(["serve"]).command == "serve"
