@@ -3,6 +3,7 @@
 A large organisation is generated into a temporary database by LARGE_SEEDERS (each
 capability adds its part: scores here, the backlog, check-ins...). Then every entry of
 BENCHMARKS runs and is compared with its target. Targets live here, not in timed tests.
+`run_all` then measures what people wait for (bench/waits.py: pages, bytes, cold start, load).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .backlog import benchmarks as backlog_benchmarks, seed_large_backlog
 from .checkins import benchmarks as checkin_benchmarks, seed_large_checkins
 from .org import Benchmark, LargeOrg
 from .trends import benchmarks as trends_benchmarks
+from .waits import WORD as WAITS_WORD, Plan, run_waits
 from .workbook import benchmarks as workbook_benchmarks
 
 
@@ -103,8 +105,23 @@ def measure(bench: Benchmark, org: LargeOrg) -> tuple[float, float | None, str]:
     return statistics.median(times), peak, note
 
 
-def run_benchmarks(names: list[str] | None = None, out=print) -> bool:
-    """Build the large organisation, run the benchmarks, print a table; True if every target was met."""
+def run_all(names: list[str] | None = None, out=print) -> bool:
+    """`bench [WORD ...]`: no word runs BENCHMARKS and then what people wait for; the word "pages" runs the
+    latter, other words the benchmarks whose name contains one. True if every target was met."""
+    words = [n for n in names or [] if n.lower() != WAITS_WORD]
+    ok, medians = True, {}
+    if words or not names:
+        ok = run_benchmarks(words, out, medians)
+    if not names or len(words) < len(names):
+        if words or not names:
+            out("")
+        ok = run_waits(Plan(), out, build_large=build_large_org, known=medians).ok and ok
+    return ok
+
+
+def run_benchmarks(names: list[str] | None = None, out=print, medians: dict[str, float] | None = None) -> bool:
+    """Build the large organisation, run the benchmarks, print a table; True if every target was met.
+    `medians`, when given, receives each benchmark's median seconds by name."""
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         org = build_large_org(Path(tmp))
@@ -112,7 +129,7 @@ def run_benchmarks(names: list[str] | None = None, out=print) -> bool:
             + ", ".join(f"{n:,} {k}" for k, n in org.counts.items()))
         ok = True
         out(f"{'benchmark':45} {'median':>9} {'target':>9} {'peak MiB':>9}  result")
-        medians: dict[str, float] = {}
+        medians = {} if medians is None else medians
         for bench in BENCHMARKS:
             if names and not any(n.lower() in bench.name.lower() for n in names):
                 continue
