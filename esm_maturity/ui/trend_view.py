@@ -15,7 +15,8 @@ HEATMAP_KEY = "trend_heatmap"
 _URL = {QUARTER_KEY: "quarter", DEPARTMENT_KEY: "department", MEETING_KEY: "meeting"}
 _SEEN = "_trend_heatmap_seen"
 
-# Our own static CSS for meeting mode (never any user text in here).
+# Our own static CSS for meeting mode (never any user text in here). The charts' type comes from
+# their theme (charts/figures.py), not from here; the charts' image popovers stay small.
 MEETING_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] {display: none;}
 [data-testid="stMainBlockContainer"] {max-width: 100%; padding-top: 1.5rem;}
@@ -27,6 +28,7 @@ h2, h3 {font-size: 2.2rem !important;}
   font-size: 3.4rem !important; line-height: 1.2;}
 [data-testid="stMetricLabel"] p {font-size: 1.3rem !important;}
 [data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] p {font-size: 1.2rem !important;}
+[data-testid="stPopoverButton"] p {font-size: 0.95rem !important;}
 </style>"""
 
 
