@@ -32,11 +32,19 @@ class Assessment:
 
 @dataclass(frozen=True)
 class SheetRow:
-    """One dimension on the form: the rubric, what is stored now, and last quarter's score."""
+    """One dimension on the form: the rubric, what is stored now, and last quarter's score and target.
+    `stored` says whether this quarter holds an entry for the dimension at all (even one without a target)."""
 
     dimension: Dimension
     current: ScoreInput
     last: ScoreValue | None
+    last_target: int | None = None
+    stored: bool = True
+
+    @property
+    def target_default(self) -> int | None:
+        """The target the form starts from: this quarter's, or (nothing stored yet) last quarter's carried forward."""
+        return self.current.target if self.stored else self.last_target
 
 
 def gap_improvement_title(row: SheetRow) -> str:
@@ -68,7 +76,7 @@ def stored_scores(db: Database, quarter: Quarter | str, department_id: str) -> d
 
 
 def scoring_sheet(db: Database, quarter: Quarter | str, department_id: str) -> list[SheetRow]:
-    """Every active dimension with the stored entry and the previous quarter's score."""
+    """Every active dimension with the stored entry and the previous quarter's score and target."""
     quarter = Quarter.parse(str(quarter))
     now = stored_scores(db, quarter, department_id)
     before = stored_scores(db, quarter.previous(), department_id)
@@ -76,7 +84,8 @@ def scoring_sheet(db: Database, quarter: Quarter | str, department_id: str) -> l
     for dim in dimensions(db):
         last = before.get(dim.dimension_id)
         sheet.append(SheetRow(dim, now.get(dim.dimension_id, ScoreInput(dim.dimension_id)),
-                              last.score if last and last.score.assessed else None))
+                              last.score if last and last.score.assessed else None,
+                              last.target if last else None, dim.dimension_id in now))
     return sheet
 
 

@@ -14,10 +14,8 @@ db, actor = page_setup()
 st.title("Quarterly self-assessment")
 
 names = own_first(actor, {d.department_id: d.name for d in departments_or_stop(db)})
-top = st.columns([2, 1, 3])
-department_id, quarter = form.pick(top, names)
-if quarter is None:
-    st.stop()
+top = st.columns([2, 1.5, 2.7])
+department_id, quarter = form.pick(top, names, db)
 show_flash()
 
 levels = level_names(db)

@@ -21,22 +21,24 @@ champions = {d.department_id: d.champion for d in departments}
 today = clock.today()
 
 
-record_tab, browse_tab, cadence_tab, timeline_tab = st.tabs(
-    ["Record a check-in", "Check-ins and actions", "Cadence", "Timeline"])
+# The tab shown stays through every rerun (a saved action, another check-in opened) and is in the URL.
+record_tab, browse_tab, cadence_tab, timeline_tab = st.tabs(screen.TABS, key=screen.TAB_KEY, bind="query-params")
 
 with record_tab:
     if not allowed_somewhere(actor, Permission.checkin):
         may(actor, Permission.checkin, note="You can read the check-ins and their actions in the next tabs.")
     else:
-        top = st.columns([2, 1, 1])
+        checkin_form.empty_after_save()
+        top = st.columns([2, 1.3, 1, 1.7])
         department_id = checkin_form.department_field(top[0], own_first(actor, names), actor)
         kind = checkin_form.kind_field(top[1], department_id)
         held_on = forms.date_field(top[2], "Held on", "ci_held_on", value=today)
+        checkin_form.facilitator_field(top[3], champions.get(department_id or "", ""))
         department = screen.department_label(names, department_id)
         carry = checkin_form.seen_carry_over(db, department_id, held_on, today)
         with st.form("checkin_form", border=False):
             checkin_form.carry_over_fields(carry, department)
-            checkin_form.meeting(facilitator=champions.get(department_id or "", ""))
+            checkin_form.meeting()
             checkin_form.new_actions()
             save = st.form_submit_button("Save check-in", type="primary", key="ci_save", icon=":material/save:",
                                          disabled=not allowed(actor, Permission.checkin, department_id))
@@ -58,7 +60,8 @@ with browse_tab:
                                                       "first tab.")
     else:
         checkin_detail.listing_table(listing)
-        checkin = queries.get_checkin(db, checkin_detail.choose(listing))
+        opened = checkin_detail.choose(listing, filtered=bool(search) or listed_department is not None)
+        checkin = queries.get_checkin(db, opened)
         with st.container(border=True, key="checkin_detail"):
             checkin_detail.summary(checkin, screen.department_label(names, checkin.department_id))
             checkin_detail.actions(db, actor, checkin, names)

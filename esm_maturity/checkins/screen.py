@@ -2,15 +2,19 @@
 built from the values they hold, and the words for a department, a recording and the timeline.
 
 `state` is any mapping from widget key to value: Streamlit's session state on the page, a dict in
-the tests.
+the tests. One read lives here as well, for the backlog's item details: the actions that track an item
+(`actions_tracking`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import pandas as pd
 
+from ..db import Database
 from .queries import ACROSS
 from .records import (KEEP, KIND_LABELS, Action, ActionInput, CarryOverDecision, Checkin, CheckinInput, ItemReview,
                       Recorded)
@@ -18,6 +22,10 @@ from .timeline import EVENTS
 
 ACTION_ROWS = 5  # empty rows for new actions on the record form
 OPEN_KEY = "ci_open"  # the check-in opened in the list (the record form opens the one it saved)
+# The page's tabs; the one shown lives in the URL (?tab=, absent for the first) and stays through reruns.
+TAB_KEY = "tab"
+RECORD_TAB, LIST_TAB, CADENCE_TAB, TIMELINE_TAB = "Record a check-in", "Check-ins and actions", "Cadence", "Timeline"
+TABS = (RECORD_TAB, LIST_TAB, CADENCE_TAB, TIMELINE_TAB)
 MEETING_KEYS = ("ci_facilitator", "ci_attendees", "ci_notes", "ci_decisions", "ci_wins", "ci_blockers", "ci_next_on")
 ACTION_TEXT, ACTION_OWNER, ACTION_DUE = "act_text_{}", "act_owner_{}", "act_due_{}"
 ACTION_KEYS = tuple(key.format(i) for key in (ACTION_TEXT, ACTION_OWNER, ACTION_DUE) for i in range(ACTION_ROWS))
@@ -25,6 +33,57 @@ CARRY = "carry_{}"  # the decision on an open action carried over (by action_id)
 REVIEW, REVIEW_NOTE, REVIEW_LESSONS = "review_{}", "review_note_{}", "review_lessons_{}"  # by item_id
 TEXTS = (("notes", "Notes"), ("decisions", "Decisions"), ("wins", "Wins and lessons to celebrate"),
          ("blockers", "Blockers"))  # a check-in's free-text fields and their titles
+
+
+def empty_form(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The record form's values after a save: the meeting and new actions blank, and every carry-over
+    decision and review note still in `state` back at its start (kept, nothing written)."""
+    values: dict[str, Any] = {key: None if key == "ci_next_on" or key.startswith("act_due_") else ""
+                              for key in (*MEETING_KEYS, *ACTION_KEYS)}
+    for key in state:
+        if key.startswith(("review_note_", "review_lessons_")):
+            values[key] = ""
+        elif key.startswith(("carry_", "review_")):
+            values[key] = KEEP
+    return values
+
+
+def without_actions_of(actions: pd.DataFrame, checkin_id: str | None) -> pd.DataFrame:
+    """Open actions to carry over, less those agreed at `checkin_id` (the check-in just recorded: its
+    actions are new, not carried over)."""
+    if not checkin_id or actions.empty:
+        return actions
+    return actions[actions["checkin_id"] != checkin_id].reset_index(drop=True)
+
+
+def labelled_listing(listing: pd.DataFrame) -> pd.DataFrame:
+    """The list of check-ins with each kind in words."""
+    listing = listing.copy()
+    listing["kind"] = listing["kind"].map(lambda k: KIND_LABELS.get(k, k))
+    return listing
+
+
+def check_in_choices(listed: list[str], linked: str | None) -> list[str]:
+    """The check-ins to open: those listed, and first a linked one that is not among them."""
+    return ([linked] if linked and linked not in listed else []) + listed
+
+
+@dataclass(frozen=True)
+class TrackingAction:
+    """An action that tracks a backlog item, with the check-in it was agreed at."""
+
+    action_id: str
+    checkin_id: str
+    held_on: dt.date
+    text: str
+    status: str
+
+
+def actions_tracking(db: Database, item_id: str) -> list[TrackingAction]:
+    """The check-in actions linked to the backlog item (promoted to it, or tracking it), oldest first."""
+    return [TrackingAction(*row) for row in db.rows(
+        "SELECT a.action_id, a.checkin_id, c.held_on, a.text, a.status FROM actions a "
+        "JOIN checkins c ON c.checkin_id = a.checkin_id WHERE a.item_id = $1 ORDER BY a.action_id", [item_id])]
 
 
 def department_label(names: Mapping[str, str], department_id: str | None) -> str:

@@ -65,10 +65,11 @@ def open_item(shown: pd.DataFrame) -> str:
     '' for none. A changed link chooses its item; the link then follows the picker."""
     linked = st.query_params.get("item", "")
     titles = dict(zip(shown["item_id"], shown["title"]))
-    if linked != st.session_state.get(_ITEM_URL):
+    if linked != st.session_state.get(_ITEM_URL) or ITEM_KEY not in st.session_state:   # a new link, a new visit
         st.session_state[ITEM_KEY] = linked
     chosen = st.selectbox("Open an item", item_choices(list(shown["item_id"]), linked), key=ITEM_KEY,
-                          format_func=lambda k: f"{k} · {titles[k]}" if k in titles else (k or "choose an item"))
+                          format_func=lambda k: f"{k} · {titles[k]}" if k in titles else (
+                              k or "choose one to see and edit all its fields"))
     st.session_state[_ITEM_URL] = chosen
     if chosen:
         st.query_params["item"] = chosen

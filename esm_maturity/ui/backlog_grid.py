@@ -31,18 +31,23 @@ from .text import esc
 KEY, RENDERED = "backlog_grid_key", "bl_rendered"
 _ROUND, _PROBLEMS = "bl_grid_round", "bl_grid_problems"
 
+# At 1,400 px (the sidebar open) the grid is about 940 px wide: the key columns come first and fit in it
+# (the figures follow, a scroll to the right away).
+SHOWN = ["item_id", "title", "status", "owner", "due_on", "dimension", "department", "priority", "value", "effort",
+         "gap"]
 _COLUMNS = {
-    "item_id": st.column_config.TextColumn("Key", width="small"),
-    "title": st.column_config.TextColumn("Title", width="medium"),
-    "department": "Department", "dimension": "Dimension",
-    "status": st.column_config.SelectboxColumn("Status", options=list(STATUSES), required=True),
-    "owner": st.column_config.TextColumn("Owner", max_chars=LIMITS["backlog_item"]["owner"]),
-    "value": st.column_config.SelectboxColumn("Value", options=[1, 2, 3, 4, 5], help="Benefit, 1 to 5"),
-    "effort": st.column_config.SelectboxColumn("Effort", options=list(EFFORTS)),
-    "due_on": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
-    "gap": st.column_config.NumberColumn("Gap", help="Target minus latest submitted score", format="%d"),
-    "priority": st.column_config.NumberColumn("Priority", format="%.1f",
-                                              help="value × (1 + gap) ÷ effort points; see below")}
+    "item_id": st.column_config.TextColumn("Key", width=72),
+    "title": st.column_config.TextColumn("Title", width=330),
+    "status": st.column_config.SelectboxColumn("Status", options=list(STATUSES), required=True, width=100),
+    "owner": st.column_config.TextColumn("Owner", max_chars=LIMITS["backlog_item"]["owner"], width=120),
+    "due_on": st.column_config.DateColumn("Due", format="YYYY-MM-DD", width=96),
+    "dimension": st.column_config.TextColumn("Dimension", width=200),
+    "department": st.column_config.TextColumn("Department", width=140),
+    "priority": st.column_config.NumberColumn("Priority", format="%.1f", width=70,
+                                              help="value × (1 + gap) ÷ effort points; see below"),
+    "value": st.column_config.SelectboxColumn("Value", options=[1, 2, 3, 4, 5], help="Benefit, 1 to 5", width=64),
+    "effort": st.column_config.SelectboxColumn("Effort", options=list(EFFORTS), width=64),
+    "gap": st.column_config.NumberColumn("Gap", help="Target minus latest submitted score", format="%d", width=56)}
 _CONFLICT_NOTE = ("Someone else saved these items after you loaded the grid; their change is kept and shown in the "
                   "rows now. Your edits are still on screen: **Save changes** again to put yours on top, or "
                   "**Discard my edits**.")
@@ -78,7 +83,7 @@ def editor(grid: Grid, can_edit: bool) -> None:
     st.data_editor(grid.rows, key=grid.key, hide_index=True, placeholder=MISSING, num_rows="fixed", width="stretch",
                    height=min(420, 35 * (len(grid.rows) + 1) + 3),
                    disabled=not can_edit or [c for c in GRID_COLUMNS if c not in GRID_EDITABLE],
-                   column_order=[c for c in GRID_COLUMNS if c != "version"], column_config=_COLUMNS)
+                   column_order=SHOWN, column_config=_COLUMNS)
 
 
 def save_bar(db: Database, actor: Actor, grid: Grid) -> None:

@@ -1,5 +1,6 @@
 """The cadence on screen, for any page that shows it: the quiet window, the three counts (departments
-gone quiet, overdue actions, self-assessments not submitted) and the three lists behind them."""
+gone quiet, overdue actions, self-assessments not submitted) and the three lists behind them. Column
+widths are set so that names, statuses and dates fit at 1,400 px."""
 
 from __future__ import annotations
 
@@ -52,18 +53,29 @@ def lists(view: Cadence) -> None:
 
 
 def summary(view: Cadence) -> None:
-    """The overview's short form: the counts, then the first columns of each list side by side."""
+    """The overview's short form: the counts; the departments gone quiet and those not submitted side by
+    side; then the overdue actions across the page, with their owner and due date."""
     counts(view, explained=True)
-    cols = st.columns([1, 2, 1], gap="medium")
-    cols[0].dataframe(view.quiet[["department", "last_checkin"]], hide_index=True, placeholder=MISSING,
-                      width="stretch", column_config={"department": "Gone quiet",
-                                                      "last_checkin": st.column_config.DateColumn("Last check-in")})
-    cols[1].dataframe(view.overdue[["text", "department", "due_on"]], hide_index=True, placeholder=MISSING,
-                      width="stretch", column_config={"text": "Overdue action", "department": "Department",
-                                                      "due_on": st.column_config.DateColumn("Due")})
-    cols[2].dataframe(view.not_submitted[["department", "status"]], hide_index=True, placeholder=MISSING,
-                      width="stretch", column_config={"department": f"Not submitted {view.quarter}",
-                                                      "status": "Status"})
+    cols = st.columns(2, gap="medium")
+    cols[0].dataframe(view.quiet[["department", "last_checkin", "days_since"]], hide_index=True, placeholder=MISSING,
+                      width="stretch", column_config={
+                          "department": st.column_config.TextColumn("Gone quiet", width=180),
+                          "last_checkin": st.column_config.DateColumn("Last check-in", width=110),
+                          "days_since": st.column_config.NumberColumn("Days since", width=90)})
+    cols[1].dataframe(view.not_submitted[["department", "status"]], hide_index=True, placeholder=MISSING,
+                      width="stretch", column_config={
+                          "department": st.column_config.TextColumn(f"Not submitted {view.quarter}", width=200),
+                          "status": st.column_config.TextColumn("Status", width=110)})
+    if view.overdue.empty:
+        st.success("No open action is past its due date.")
+        return
+    st.dataframe(view.overdue[["text", "owner", "department", "due_on", "days_overdue"]], hide_index=True,
+                 placeholder=MISSING, width="stretch", column_config={
+                     "text": st.column_config.TextColumn("Overdue action", width=380),
+                     "owner": st.column_config.TextColumn("Owner", width=140),
+                     "department": st.column_config.TextColumn("Department", width=150),
+                     "due_on": st.column_config.DateColumn("Due", width=100),
+                     "days_overdue": st.column_config.NumberColumn("Days overdue", width=100)})
 
 
 def _table(frame: pd.DataFrame, all_clear: str, columns: dict[str, Any]) -> None:

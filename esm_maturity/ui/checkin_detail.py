@@ -1,5 +1,6 @@
-"""The list of check-ins and the one opened from it: what was said, its actions with their buttons,
-a form to add an action and the edit form.
+"""The list of check-ins and the one opened from it: what was said, its actions with their buttons
+(and a link to the backlog item an action tracks), a form to add an action and the edit form. The
+check-in opened is in the URL (?checkin=), so a link (from a backlog item) opens it.
 
 Each action button carries the version of the action as it was drawn (callback arguments), so a
 click on an action someone else changed meanwhile is refused, never applied to their version. The
@@ -12,17 +13,19 @@ import pandas as pd
 import streamlit as st
 
 from ..access import Permission, allowed
+from ..backlog.commands import get_item
 from ..checkins import queries, screen
 from ..checkins.commands import add_action, promote_action, set_action_status, update_checkin
 from ..checkins.records import KIND_LABELS, KINDS, Action, ActionInput, Checkin
 from ..db import Database
-from ..models import Actor
+from ..models import Actor, EsmError
 from . import forms
 from .context import MISSING
 from .text import esc, esc_label
 from .trend_view import keep_valid
 
 SCOPE = "checkin"
+_OPEN_URL = "ci_open_url"   # the ?checkin= the picker last followed
 
 
 def safe_markdown(text: str) -> str:
@@ -35,21 +38,31 @@ def safe_markdown(text: str) -> str:
 
 
 def listing_table(listing: pd.DataFrame) -> None:
-    st.dataframe(listing[["checkin_id", "held_on", "department", "kind", "facilitator", "actions", "open_actions",
-                          "next_on", "notes"]], hide_index=True, placeholder=MISSING, width="stretch", height=260,
+    shown = screen.labelled_listing(listing)[["checkin_id", "held_on", "department", "kind", "facilitator", "actions",
+                                              "open_actions", "next_on", "notes"]]
+    st.dataframe(shown, hide_index=True, placeholder=MISSING, width="stretch", height=260,
                  column_config={"checkin_id": "Check-in", "held_on": st.column_config.DateColumn("Held on"),
                                 "department": "Department", "kind": "Kind", "facilitator": "Facilitator",
                                 "actions": "Actions", "open_actions": "Open",
                                 "next_on": st.column_config.DateColumn("Next"), "notes": "Notes"})
 
 
-def choose(listing: pd.DataFrame) -> str:
-    """The check-in to open (the newest listed when the one open before is not listed)."""
-    ids = list(listing["checkin_id"])
+def choose(listing: pd.DataFrame, filtered: bool) -> str:
+    """The check-in to open: a newly followed link's (?checkin=), else the one open before, else the newest
+    listed. Unless the list is filtered, a linked check-in older than the list is offered too. The link
+    then follows the picker."""
+    linked = st.query_params.get("checkin", "")
+    ids = list(listing["checkin_id"]) if filtered else screen.check_in_choices(list(listing["checkin_id"]), linked)
+    arrived = screen.OPEN_KEY not in st.session_state   # a fresh visit to the page: the link decides
+    if linked in ids and (arrived or linked != st.session_state.get(_OPEN_URL)):
+        st.session_state[screen.OPEN_KEY] = linked
     keep_valid(screen.OPEN_KEY, ids, ids[0])
     rows = {r.checkin_id: r for r in listing.itertuples()}
-    return st.selectbox("Open a check-in", ids, key=screen.OPEN_KEY,
-                        format_func=lambda k: f"{k} · {rows[k].held_on} · {rows[k].department}")
+    chosen = st.selectbox("Open a check-in", ids, key=screen.OPEN_KEY,
+                          format_func=lambda k: f"{k} · {rows[k].held_on} · {rows[k].department}" if k in rows else k)
+    st.session_state[_OPEN_URL] = chosen
+    st.query_params["checkin"] = chosen
+    return chosen
 
 
 def summary(checkin: Checkin, department: str) -> None:
@@ -90,6 +103,8 @@ def actions(db: Database, actor: Actor, checkin: Checkin, names: dict[str, str])
     for action in found:
         cols = st.columns([5, 1, 1, 1.4])
         cols[0].markdown(_action_line(action))
+        if action.item_id:
+            item_link(cols[0], db, action.item_id)
         key, version = action.action_id, action.version
         if action.is_open:
             cols[1].button("Done", key=f"done_{key}", disabled=not can_change, on_click=mark,
@@ -107,15 +122,25 @@ def actions(db: Database, actor: Actor, checkin: Checkin, names: dict[str, str])
 
 
 def _action_line(action: Action) -> str:
-    link = f" · tracks **{action.item_id}**" if action.item_id else ""
     closed = f" on {action.closed_on}" if action.closed_on else ""
     return (f"{esc(action.text)}  \n{action.action_id} · {esc(action.owner or 'no owner')} · due "
-            f"{action.due_on or '—'} · **{action.status}**{closed}{link}")
+            f"{action.due_on or '—'} · **{action.status}**{closed}")
+
+
+def item_link(where, db: Database, item_id: str) -> None:
+    """A link to the backlog item an action tracks, opened there in full."""
+    try:
+        title = get_item(db, item_id)["title"]
+    except EsmError:   # the item is gone: say so, without a link
+        where.caption(f"Tracked {esc(item_id)}, no longer in the backlog")
+        return
+    where.page_link("pages/backlog.py", label=f"Tracks {esc_label(item_id)} · {esc_label(title)}",
+                    query_params={"item": item_id}, icon=":material/playlist_add_check:")
 
 
 def add_action_form(db: Database, actor: Actor, checkin: Checkin) -> None:
     with st.form("add_action_form", clear_on_submit=True):
-        cols = st.columns([4, 2, 1.2, 1])
+        cols = st.columns([4, 2, 1.5, 0.7], vertical_alignment="bottom")
         text = cols[0].text_input("Add an action", key="add_action_text", placeholder="What will be done")
         owner = cols[1].text_input("Owner", key="add_action_owner")
         due = forms.date_field(cols[2], "Due", "add_action_due", value=None)

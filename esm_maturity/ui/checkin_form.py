@@ -1,8 +1,12 @@
-"""The form that records a check-in: the department (first from ?department=) and kind above it,
-then the carry-over it decides on, the meeting, the new actions, and its save.
+"""The form that records a check-in: the department (first from ?department=), kind, day and
+facilitator above it (the facilitator follows the department's champion until someone types another
+name), then the carry-over it decides on, the meeting, the new actions, and its save.
 
 The carry-over is kept as it was drawn (forms.as_seen, scope "carry"): each decision is sent with
 the version its row was drawn with, so a row someone else changed meanwhile is refused, not skipped.
+After a save the next run empties the form by setting each field (a key merely dropped would leave the
+old text in the browser, ready to be saved twice), and the actions just agreed are not offered as
+carried over.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from . import forms
 from .text import esc
 
 SCOPE = "carry"
+_CHAMPION = "ci_facilitator_champion"   # the champion last put in the facilitator field
+_CLEAR, _RECORDED = "ci_clear", "ci_recorded"   # after a save: empty the form; what was recorded, where
 
 
 def department_field(where: Any, names: dict[str, str], actor: Actor) -> str | None:
@@ -44,9 +50,35 @@ def kind_field(where: Any, department_id: str | None) -> str:
                            format_func=KIND_LABELS.get, key=f"ci_kind_{'dept' if department_id else 'across'}")
 
 
+def empty_after_save() -> None:
+    """First on the record tab: after a save, every field of the form back to empty (the day, department
+    and kind stay)."""
+    if st.session_state.pop(_CLEAR, False):
+        for key, value in screen.empty_form(st.session_state).items():
+            st.session_state[key] = value
+
+
+def facilitator_field(where: Any, champion: str) -> str:
+    """The facilitator: the department's champion, following the department, unless a name was typed."""
+    state, shown = st.session_state, st.session_state.get("ci_facilitator")
+    if shown != champion and shown in (None, "", state.get(_CHAMPION)):   # nobody typed a name: follow
+        state["ci_facilitator"] = champion
+    state[_CHAMPION] = champion
+    return where.text_input("Facilitator", key="ci_facilitator",
+                            help="The department's champion, unless you type who facilitated")
+
+
 def seen_carry_over(db: Database, department_id: str | None, held_on: Any, today: Any) -> CarryOver:
-    """The open actions and items due that the form decides on, as first drawn for this department and day."""
-    return forms.as_seen(SCOPE, (department_id, held_on), lambda: carry_over(db, department_id, held_on or today))
+    """The open actions and items due that the form decides on, as first drawn for this department and day
+    (without the actions of the check-in just recorded here: they are new, not carried over)."""
+    recorded = st.session_state.get(_RECORDED)
+    just_recorded = recorded[0] if recorded and recorded[1:] == (department_id, held_on) else None
+
+    def load() -> CarryOver:
+        found = carry_over(db, department_id, held_on or today)
+        return CarryOver(screen.without_actions_of(found.actions, just_recorded), found.items)
+
+    return forms.as_seen(SCOPE, (department_id, held_on, just_recorded), load)
 
 
 def carry_over_fields(carry: CarryOver, department: str) -> None:
@@ -86,18 +118,17 @@ def _items_due(items: pd.DataFrame) -> None:
         cols[3].text_input("Lessons (to close)", key=screen.REVIEW_LESSONS.format(row.item_id))
 
 
-def meeting(facilitator: str) -> None:
+def meeting() -> None:
     """Inside the form: who met, what was said and decided, and when the next check-in is."""
     st.subheader("The meeting", anchor=False)
-    cols = st.columns(2)
-    cols[0].text_input("Facilitator", value=facilitator, key="ci_facilitator")
-    cols[1].text_input("Attendees", key="ci_attendees", placeholder="Comma-separated names")
+    cols = st.columns([3, 1])
+    cols[0].text_input("Attendees", key="ci_attendees", placeholder="Comma-separated names")
+    forms.date_field(cols[1], "Next check-in", "ci_next_on", value=None)
     st.text_area("Notes", key="ci_notes", height=120, help="Plain text; lines starting with '- ' become a bullet list.")
     cols = st.columns(3)
     cols[0].text_area("Decisions", key="ci_decisions", height=100)
     cols[1].text_area("Wins and lessons to celebrate", key="ci_wins", height=100)
     cols[2].text_area("Blockers", key="ci_blockers", height=100)
-    forms.date_field(st, "Next check-in", "ci_next_on", value=None)
 
 
 def new_actions() -> None:
@@ -106,7 +137,7 @@ def new_actions() -> None:
     st.caption("Leave a row empty to skip it.")
     for i in range(screen.ACTION_ROWS):
         shown = "visible" if i == 0 else "collapsed"
-        cols = st.columns([4, 2, 1])
+        cols = st.columns([4, 2, 1.3])
         cols[0].text_input(f"Action {i + 1}", key=screen.ACTION_TEXT.format(i), placeholder="What will be done",
                            label_visibility=shown)
         cols[1].text_input("Owner", key=screen.ACTION_OWNER.format(i), label_visibility=shown)
@@ -123,8 +154,8 @@ def record(db: Database, actor: Actor, carry: CarryOver, *, held_on: Any, depart
     reviews = screen.item_reviews(state, carry.items)
 
     def recorded(result: Recorded) -> str:
-        for key in (*screen.MEETING_KEYS, *screen.ACTION_KEYS):
-            state.pop(key, None)
+        state[_CLEAR] = True
+        state[_RECORDED] = (result.checkin_id, department_id, held_on)
         state[screen.OPEN_KEY] = result.checkin_id
         return screen.recorded_message(result, department)
 

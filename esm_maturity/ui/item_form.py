@@ -1,9 +1,13 @@
-"""The state behind the backlog's two item forms (the page draws their widgets, keyed as below).
+"""The backlog's two item forms: adding an improvement, and one improvement in full.
 
 The add form can be opened from a maturity gap on the assessment page: the link
 (?new=1&department=HR&dimension=roles&title=...&source=assessment&source_ref=2026-Q3/HR/roles) fills it
-once; a successful add drops those parameters and opens the new item (?item=CI-0061). The edit form is a
-versioned form (ui.forms): filled from the item once, saved with the version the person saw.
+once; a successful add drops those parameters and opens the new item (?item=CI-0061).
+
+An item opened (?item=) shows in a dialog over the page, wide enough for every field, wherever the
+person has scrolled to: its edit form, the check-in actions it came from or that track it (links to
+them), and its history. The edit form is a versioned form (ui.forms): filled from the item once, saved
+with the version the person saw. Closing the dialog closes the item (and forgets unsaved edits).
 """
 
 from __future__ import annotations
@@ -12,9 +16,16 @@ from typing import Callable
 
 import streamlit as st
 
-from ..backlog.fields import EFFORTS, form_fields, form_values, FORM_FIELDS, SOURCES
-from . import forms
-from .text import esc
+from ..backlog import queries
+from ..backlog.commands import add_item, get_item, update_item
+from ..backlog.fields import EFFORTS, form_fields, form_values, FORM_FIELDS, SOURCES, status_choices, with_current
+from ..checkins import screen as checkin_screen
+from ..db import Database
+from ..limits import LIMITS
+from ..models import Actor, EsmError
+from . import forms, item_history
+from .context import show_error, show_flash
+from .text import esc, esc_label
 
 SCOPE = "item"  # the edit form's scope in ui.forms
 STATUS_HELP = ("Accepting needs an owner and a dimension; on hold and withdrawn need a reason; closing needs the "
@@ -100,3 +111,90 @@ def value_and_effort(where: list, prefix: str) -> None:
                        format_func=lambda v: str(v) if v else "not rated")
     where[1].selectbox("Effort", [""] + list(EFFORTS), key=f"{prefix}effort",
                        format_func=lambda v: v if v else "not sized")
+
+
+def add_form(db: Database, actor: Actor, departments: dict[str, str], dims: dict[str, str],
+             department_id: str | None) -> None:
+    """The add form in its expander (open when the page came from a maturity gap)."""
+    with st.expander("Add an improvement", icon=":material/add_circle:", expanded=from_gap()):
+        prefill_new(departments, dims, department_id)
+        with st.form("add_item", border=False):
+            st.text_input("Title", key="new_title", max_chars=LIMITS["backlog_item"]["title"],
+                          placeholder="What will improve, in a few words")
+            st.text_area("Description", key="new_description", height=80)
+            row = st.columns(3)
+            row[0].selectbox("Department", list(departments), key="new_department", format_func=departments.get)
+            row[1].selectbox("Dimension", [""] + list(dims), key="new_dimension",
+                             format_func=lambda k: dims.get(k, "(decide later)"))
+            row[2].selectbox("Source", list(SOURCES), key="new_source")
+            row = st.columns(4)
+            value_and_effort(row, "new_")
+            row[2].text_input("Owner", key="new_owner", max_chars=LIMITS["backlog_item"]["owner"])
+            forms.date_field(row[3], "Due", "new_due", value=None)
+            if st.form_submit_button("Add to the backlog", key="add_item_submit", icon=":material/add:"):
+                add(lambda: add_item(db, actor, **new_fields()))
+
+
+def _closed() -> None:
+    """The dialog was closed: the item with it (the link's ?item= goes, the picker follows), unsaved edits too."""
+    st.query_params.pop("item", None)
+    forms.forget(SCOPE)
+
+
+@st.dialog("Improvement details", width="large", on_dismiss=_closed)
+def details(db: Database, actor: Actor, chosen: str, departments: dict[str, str], dims: dict[str, str],
+            can_edit: bool) -> None:
+    """One improvement in full, over the page: the news of its last save, the edit form, its links to
+    check-in actions and its history."""
+    show_flash()
+    try:
+        item = get_item(db, chosen)
+    except EsmError as err:
+        show_error(err)
+        return
+    seen = load(chosen, item)
+    _edit_form(db, actor, chosen, item, seen, departments, dims, can_edit)
+    forms.offer_reload(SCOPE, key="item_reload")
+    _linked_actions(db, chosen)
+    item_history.show(queries.status_history(db, chosen), queries.item_changes(db, chosen))
+
+
+def _edit_form(db: Database, actor: Actor, chosen: str, item: dict, seen: int, departments: dict[str, str],
+               dims: dict[str, str], can_edit: bool) -> None:
+    with st.form("edit_item", border=False):
+        st.markdown(headline(chosen, item))
+        st.text_input("Title", key="item_title", max_chars=LIMITS["backlog_item"]["title"])
+        st.text_area("Description", key="item_description", height=80)
+        row = st.columns(3)
+        row[0].selectbox("Status", status_choices(item["status"]), key="item_status", help=STATUS_HELP)
+        row[1].selectbox("Department", with_current(list(departments), item["department_id"]),
+                         key="item_department", format_func=lambda k: departments.get(k, k))
+        row[2].selectbox("Dimension", with_current([""] + list(dims), item["dimension_id"]), key="item_dimension",
+                         format_func=lambda k: dims.get(k, k or "(not set)"))
+        row = st.columns(4)
+        row[0].text_input("Owner", key="item_owner", max_chars=LIMITS["backlog_item"]["owner"])
+        value_and_effort(row[1:], "item_")
+        forms.date_field(row[3], "Due", "item_due")
+        row = st.columns([1, 2])
+        row[0].selectbox("Source", list(SOURCES), key="item_source")
+        row[1].text_input("Reason (on hold, rejected, withdrawn)", key="item_status_reason",
+                          max_chars=LIMITS["backlog_item"]["status_reason"])
+        row = st.columns(2)
+        row[0].text_area("Outcome: benefit realised", key="item_outcome", height=80)
+        row[1].text_area("Lessons learned", key="item_lessons", height=80)
+        if st.form_submit_button("Save item", key="item_save", type="primary", icon=":material/save:",
+                                 disabled=not can_edit):
+            forms.save(SCOPE, lambda: update_item(db, actor, chosen, changes(), seen), f"Saved {chosen}.")
+
+
+def _linked_actions(db: Database, item_id: str) -> None:
+    """The check-in actions this item came from or that track it, each a link to its check-in."""
+    found = checkin_screen.actions_tracking(db, item_id)
+    if not found:
+        return
+    st.markdown("**Check-in actions**")
+    for action in found:
+        st.page_link("pages/checkins.py", icon=":material/groups:",
+                     label=f"{action.action_id} · {esc_label(action.text)} ({action.status}; agreed at "
+                           f"{action.checkin_id} on {action.held_on})",
+                     query_params={"checkin": action.checkin_id, checkin_screen.TAB_KEY: checkin_screen.LIST_TAB})

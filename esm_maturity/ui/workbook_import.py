@@ -79,8 +79,9 @@ def import_panel(db: Database, actor: Actor) -> None:
     uploads = st.file_uploader("Workbook or forms (.xlsx)", type=["xlsx"], accept_multiple_files=True,
                                key="data_upload", max_upload_size=workbook.MAX_UPLOAD_BYTES // 2**20)
     if not uploads:
-        st.caption("Sheets are matched by name and columns by header (case and spaces ignored); every sheet except "
-                   "About is optional. See the README for the columns of each sheet.")
+        st.caption("Start from an export or the empty template (on the Export tab): they already have every sheet "
+                   "and column, with dropdowns. Capitals and spaces in sheet and column names do not matter, and "
+                   "any sheet but About may be left out.")
         return
     report = _preview(db, actor, uploads)
     if report is not None:

@@ -94,10 +94,13 @@ def test_submit_with_missing_dimensions_is_refused(demo_app, demo_path):
 
 
 def test_bad_quarter_gets_a_clear_message(demo_app):
-    at = open_scoring(demo_app)
-    at.text_input(key="assess_quarter").input("2026/4").run()
-    assert "YYYY-Qn" in texts(at)[0]
-    assert not at.radio
+    at = demo_app("pages/assessment.py", {"department": "SEC"})
+    at.query_params["quarter"] = "2026/4"   # a link typed by hand
+    at.run()
+    assert not at.exception
+    assert any("2026/4 is not a quarter" in w.value.replace("\\", "") and "YYYY-Qn" in w.value for w in at.warning)
+    assert at.selectbox(key="assess_quarter").value == str(Quarter.current())   # the current quarter instead
+    assert at.query_params["quarter"] == str(Quarter.current()) and at.radio
 
 
 def test_conflict_keeps_the_first_save_and_my_entries(demo_app, demo_path):

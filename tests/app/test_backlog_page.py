@@ -171,7 +171,7 @@ def test_detail_view_moves_an_item_through_a_gate(demo_app, demo_path):
 def test_add_from_a_maturity_gap_on_the_assessment_page(demo_app, demo_path):
     at = demo_app("pages/assessment.py", {"department": "HR", "quarter": "2026-Q3"})
     assert not at.exception
-    dimension = at.selectbox(key="gap_dimension").value
+    dimension = at.selectbox(key="gap_dimension_HR_2026-Q3").value
     at.button(key="gap_to_backlog").click().run()
     assert not at.exception
     assert at.query_params["new"] == "1" and at.query_params["department"] == "HR"

@@ -95,7 +95,8 @@ def test_promote_an_action_to_the_backlog(demo_app, demo_path):
     item_id = db_rows(demo_path, "SELECT item_id FROM actions WHERE action_id = $1", [action_id])[0][0]
     assert db_rows(demo_path, "SELECT title, department_id, source, source_ref FROM backlog_items WHERE item_id = $1",
                    [item_id]) == [(text, "HR", "check-in", action_id)]
-    assert any(f"tracks **{item_id}**" in m.value.replace("\\", "") for m in at.markdown)
+    assert any(link.proto.query_string == f"item={item_id}" and f"Tracks {item_id}" in link.value.replace("\\", "")
+               for link in at.page_link)   # the action links to its item
     assert f"promote_{action_id}" not in [b.key for b in at.button]
 
 

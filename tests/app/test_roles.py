@@ -94,7 +94,8 @@ def test_every_page_for_every_role(org, page, user):
 
 WRITES = {"backlog_save", "add_item_submit", "item_save", "ci_save", "add_action", "edit_checkin_save", "dept_add",
           "dept_save", "dim_save", "dim_add", "dim_toggle", "levels_save", "person_add", "person_save", "load_demo",
-          "data_import_confirm", "save_draft", "submit", "reopen", "gap_to_backlog"}
+          "data_import_confirm", "save_draft", "submit", "save_draft_top", "submit_top", "reopen",
+          "gap_to_backlog"}
 
 
 def test_a_sponsor_has_no_enabled_write_control_anywhere(org):

@@ -2,7 +2,7 @@
 then turns the agreed action into a backlog item."""
 
 from esm_maturity.db import Database
-from tests.browser.conftest import copy_db, wait_idle
+from tests.browser.conftest import copy_db, settle, wait_idle
 
 SCRIPT = "<script>window.__xss = 'script'</script>"
 IMAGE = "<img src=x onerror=\"window.__xss = 'img'\">"
@@ -28,6 +28,7 @@ def test_record_checkin_with_hostile_note_then_promote_the_action(start_server, 
     checkin_id = success.split("Recorded ")[1].split(" ")[0]
 
     page.get_by_role("tab", name="Check-ins and actions").click()
+    settle(page)   # a tab in the URL reruns the page when it changes
     detail = page.locator(".st-key-checkin_detail")
     detail.get_by_text(f"{checkin_id} ·").wait_for()
     detail.get_by_text("Publish the service hours page").wait_for()

@@ -35,8 +35,7 @@ def test_load_demo_then_score_and_submit_a_quarter(start_server, page, tmp_path)
     page.goto(server.url + "/assessment?department=SEC")
     wait_idle(page, "Quarterly self-assessment")
     page.get_by_text("Sponsorship and championing").first.wait_for()
-    form = page.locator('[data-testid="stForm"]')
-    groups = form.locator('[data-testid="stRadio"]')
+    groups = page.locator('[data-testid="stRadio"]')   # the nine dimensions' levels, between two bars
     groups.nth(8).wait_for()
     wait_idle(page)
     count = groups.count()
@@ -49,7 +48,7 @@ def test_load_demo_then_score_and_submit_a_quarter(start_server, page, tmp_path)
         level = re.search(r"Last quarter: (\d)", last)
         option = level.group(1) if level else "N/A"
         group.locator("label").filter(has_text=re.compile(rf"^{re.escape(option)}( ·|$)")).first.click()
-    form.get_by_role("button", name="Submit").click()
+    page.locator(".st-key-submit button").click()   # the bar below the dimensions (the one above does the same)
     wait_idle(page, "Submitted and locked")
     assert page.locator('[data-testid="stException"]').count() == 0
     page.get_by_text("Reopen this assessment").wait_for()
@@ -73,6 +72,9 @@ def test_missing_evidence_is_refused_in_the_browser(start_server, page, demo_fil
     last = page.get_by_text(re.compile(r"Last quarter: \d")).first.inner_text()
     other = "1" if re.search(r"(\d)", last).group(1) != "1" else "2"
     group.locator("label").filter(has_text=re.compile(rf"^{other} ·")).first.click()
-    page.get_by_role("button", name="Save draft").click()
+    page.locator(".st-key-save_draft button").click()
     wait_idle(page, "add evidence")
-    assert page.locator('[data-testid="stAlertContentError"]').count() == 1
+    # One message at the dimension it names, one summary under the bar that was clicked.
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 2
+    assert "add evidence" in page.locator('[class*="st-key-dimension_"]').first.locator(
+        '[data-testid="stAlertContentError"]').inner_text()

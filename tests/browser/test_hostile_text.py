@@ -213,7 +213,7 @@ def test_hostile_text_stays_text_and_no_request_leaves_the_server(start_server, 
     watch.open(f"/assessment?department={HOSTILE}&quarter={QUARTER}", "Quarterly self-assessment")
 
     # Backlog: the list, the value and effort chart, and one item in full.
-    watch.open(f"/backlog?item={keys['item']}", "Item details")
+    watch.open(f"/backlog?item={keys['item']}", "Improvement details")   # the item opens in a dialog
     page.get_by_text("raised on", exact=False).first.wait_for()
     watch.shows("backlog item", f"by {TEXT['raised_by']}")
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
