@@ -64,9 +64,9 @@ def cmd_backlog(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench.runner import run_benchmarks  # deferred: each command loads only what it needs
+    from .bench.runner import run_all  # deferred: each command loads only what it needs
 
-    return 0 if run_benchmarks(args.only) else 1
+    return 0 if run_all(args.only) else 1
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -88,6 +88,21 @@ def cmd_import(args: argparse.Namespace) -> int:
         report = import_file(db, _actor(args, db), path.read_bytes(), path.name, dry_run=args.dry_run)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    from .pack import content, files  # deferred: each command loads only what it needs
+
+    kind = files.kind_of(args.out)   # before the database is opened: a wrong name costs nothing
+    departments = [d.strip() for group in args.departments or [] for d in group.split(",") if d.strip()]
+    with _open(args) as db:
+        quarter, why = content.choose_quarter(db, Quarter.parse(args.quarter) if args.quarter else None)
+        data = files.make(db, kind, quarter, content.filters_for(db, quarter, departments), args.hide_names, why)
+    Path(args.out).write_bytes(data)
+    what = "slide deck" if kind == ".pptx" else "one-page summary"
+    print(f"Wrote the {what} for {quarter}" + (f" ({why})" if why else "") + f" to {args.out}"
+          + (" with department names hidden" if args.hide_names else ""))
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -147,6 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quarter", help="last quarter of the demo's history, YYYY-Qn (default: the current one)")
     export = command("export", cmd_export, "write the whole database to an Excel workbook (the contract in README)")
     export.add_argument("out", metavar="OUT.xlsx", help="the workbook to write")
+    pack = command("pack", cmd_pack, "make the meeting pack of a quarter: a slide deck (OUT.pptx) or a one-page "
+                                     "summary (OUT.pdf), by the file's extension")
+    pack.add_argument("out", metavar="OUT.pptx|OUT.pdf", help="the file to write; .pptx: the deck, .pdf: the summary")
+    pack.add_argument("--quarter", help="YYYY-Qn (default: the current quarter, or the newest with submitted "
+                                        "self-assessments when the current has none)")
+    pack.add_argument("--departments", action="append", metavar="KEY[,KEY...]",
+                      help="only these departments (keys, comma-separated or repeated; default: all)")
+    pack.add_argument("--hide-names", action="store_true",
+                      help="departments as Department 01, 02... (the benchmark view of the Trends page)")
     imp = acting(command("import", cmd_import, "import an Excel workbook (or a returned self-assessment form); "
                                                "all or nothing, exits 1 on any error"))
     imp.add_argument("file", metavar="FILE", help="the .xlsx file to import")
@@ -158,7 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure performance targets on a generated large organisation",
                                 description="Generate a large organisation in a temporary database and measure "
                                             "every performance target; exits 1 if one is missed.")
-    bench.add_argument("only", nargs="*", help="run only benchmarks whose name contains one of these words")
+    bench.add_argument("only", nargs="*", help="run only benchmarks whose name contains one of these words; "
+                                               "'pages' runs only what people wait for (pages, bytes, cold "
+                                               "start, load, memory)")
     bench.set_defaults(handler=cmd_bench)
     return parser
 

@@ -23,6 +23,7 @@ LIMITS: dict[str, dict[str, int]] = {
                 "blockers": 10_000},
     "action": {"text": 1000, "owner": 120},
     "person": {"email": 120, "name": 120},
+    "organisation": {"name": 120},
 }
 
 

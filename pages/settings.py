@@ -1,4 +1,5 @@
-"""Settings: departments, the maturity model, and (for admins) the people who may sign in."""
+"""Settings: the organisation's name and its departments, the maturity model, and (for admins) the people who
+may sign in."""
 
 import streamlit as st
 
@@ -6,6 +7,7 @@ from esm_maturity import maturity
 from esm_maturity.access import Permission, allowed
 from esm_maturity.departments import list_departments
 from esm_maturity.ui import department_forms, model_forms, people_forms
+from esm_maturity.ui.organisation_form import organisation_form
 from esm_maturity.ui.context import page_setup, show_flash
 from esm_maturity.ui.identity import may
 
@@ -18,6 +20,7 @@ people_tab = allowed(actor, Permission.people)
 departments_tab, model_tab, *more = st.tabs(["Departments", "Maturity model", *(["People"] if people_tab else [])])
 
 with departments_tab:
+    organisation_form(db, actor)
     frame = department_forms.department_list(db)
     add_col, edit_col = st.columns(2, gap="large")
     with add_col:

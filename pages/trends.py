@@ -3,7 +3,9 @@
 import streamlit as st
 
 from esm_maturity.models import EsmError, Quarter, quarter_range
+from esm_maturity.trends import method
 from esm_maturity.trends import queries as trends
+from esm_maturity.ui import pack_buttons, trend_headline
 from esm_maturity.ui import trend_sections as section
 from esm_maturity.ui import trend_view as view
 from esm_maturity.ui.context import page_setup, show_error
@@ -22,6 +24,7 @@ all_quarters = [str(q) for q in quarter_range(submitted[0], submitted[-1])]
 names = trends.department_names(db)
 view.read_link(all_quarters, list(names))
 
+headline = trend_headline.box()   # filled below, once the quarter and the filters are known
 top = st.columns([3, 2, 3, 2], vertical_alignment="bottom")
 meeting = top[3].toggle("Meeting mode", key=view.MEETING_KEY,
                         help="Hides filters and editing links, enlarges text and charts; the link keeps the view.")
@@ -42,13 +45,16 @@ view.keep_valid(view.DEPARTMENT_KEY, shown, next((d for d in shown if d in repor
 department = top[0].selectbox("Department", shown, format_func=label, key=view.DEPARTMENT_KEY,
                               help="Or click a department in the heatmap.")
 view.write_link(str(quarter), department, meeting)
-
-st.caption("Submitted self-assessments only: a draft counts once it is submitted. Overall level = mean of the "
-           "dimensions scored that quarter (N/A and not assessed leave the average). Missing quarters are gaps.")
+trend_headline.show(headline, db, quarter, f, label, meeting)
+pack_buttons.show(top[2], db, quarter, f, hidden)
+if not meeting:
+    with st.expander("How these figures are computed", icon=":material/info:"):
+        st.caption(method.METHOD)
+        st.caption(method.HEADLINE)
 
 v = section.View(db, f, quarter, meeting, hidden, aliases, label)
 try:
-    section.heatmap(v)
+    section.heatmap(v, department)
     if department:
         section.department(v, department)
     section.gaps(v, department)

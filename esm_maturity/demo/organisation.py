@@ -1,5 +1,5 @@
-"""A deterministic demo organisation: ten departments, eight quarters of scores, a backlog and a year
-of check-ins.
+"""A deterministic demo organisation (Northwind Services): ten departments, eight quarters of scores, a
+backlog and a year of check-ins.
 
 Each part of the demo is a seeder: a function (tx, ctx) in SEEDERS that writes its rows inside the
 one transaction that loads the demo.
@@ -52,6 +52,15 @@ _SAME = [
 ]
 
 
+DEMO_NAME = "Northwind Services (demo)"
+
+
+def seed_organisation(tx: Tx, ctx: DemoContext) -> None:
+    """The demo's name on slides and chart images; a name someone already gave this database stays."""
+    tx.execute("INSERT INTO organisation_settings (key, value) VALUES ('name', $1) ON CONFLICT (key) DO NOTHING",
+               [DEMO_NAME])
+
+
 def seed_departments(tx: Tx, ctx: DemoContext) -> None:
     tx.executemany("INSERT INTO departments (department_id, name, sponsor, champion) VALUES ($1, $2, $3, $4)",
                    DEPARTMENTS)
@@ -101,8 +110,8 @@ def seed_assessments(tx: Tx, ctx: DemoContext) -> None:
     ctx.counts["scores"] = len(score_rows)
 
 
-SEEDERS: list[Callable[[Tx, DemoContext], None]] = [seed_departments, seed_assessments, seed_backlog,
-                                                    seed_checkins]
+SEEDERS: list[Callable[[Tx, DemoContext], None]] = [seed_organisation, seed_departments, seed_assessments,
+                                                    seed_backlog, seed_checkins]
 
 
 def load_demo(db: Database, actor: Actor, anchor: Quarter | None = None, seed: int = 7,

@@ -1,6 +1,7 @@
 """The trend page's sections. Each draws one part from aggregated rows, in the page's mode: meeting
-mode draws charts with their own large type and no downloads; hidden names show departments as
-Department 01, 02..."""
+mode draws charts in large type with their downloads tucked into a small popover; hidden names show
+departments as Department 01, 02... Every chart's image carries its title, the quarter and the
+organisation's name."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import streamlit as st
 from ..charts import figures as charts
 from ..db import Database
 from ..models import Quarter
-from ..trends import flow
+from ..organisation import organisation_name
+from ..trends import flow, method
 from ..trends import queries as trends
 from . import trend_view as view
 from .chart_export import show_chart
@@ -32,10 +34,18 @@ class View:
     aliases: dict[str, str]
     label: Callable[[str], str]
 
-    def show(self, chart, key: str, name: str, **kwargs):
-        if self.meeting:  # large type (for_meeting replaces Streamlit's chart theme), no downloads
-            return show_chart(charts.for_meeting(chart), key, name, downloads=False, theme=None, **kwargs)
-        return show_chart(chart, key, name, **kwargs)
+    def subtitle(self, span: bool = False) -> Callable[[], str]:
+        """The images' subtitle: the organisation and the quarter (and the quarters a series covers).
+        A callable: the organisation's name is read only when someone downloads an image."""
+        parts = [str(self.quarter)] + ([f"quarters {self.filters.first} to {self.filters.last}"] if span else [])
+        return lambda: " · ".join([organisation_name(self.db), *parts])
+
+    def show(self, chart, key: str, name: str, *, title: str | None = None, span: bool = False, **kwargs):
+        """One chart in the page's mode; `title` (default `name`) heads its images."""
+        if self.meeting:  # the same theme in meeting-room type; downloads in a small popover
+            chart = charts.for_meeting(chart)
+        return show_chart(chart, key, name, title=title, subtitle=self.subtitle(span), discreet=self.meeting,
+                          **kwargs)
 
 
 def filters(db: Database, names: dict[str, str], defaults: trends.Filters, quarters: list[str], meeting: bool):
@@ -59,7 +69,9 @@ def filters(db: Database, names: dict[str, str], defaults: trends.Filters, quart
     return trends.Filters(Quarter.parse(span[0]), Quarter.parse(span[1]), tuple(departments), tuple(dimensions)), hidden
 
 
-def heatmap(v: View) -> None:
+def heatmap(v: View, department: str | None = None) -> None:
+    """The organisation heatmap with the chosen department outlined (default: the department
+    selectbox's value)."""
     st.subheader(f"Organisation heatmap, {v.quarter}")
     cells = trends.heatmap(v.db, v.quarter, v.filters)
     if v.hidden:
@@ -67,10 +79,14 @@ def heatmap(v: View) -> None:
     if cells.empty:
         st.info("No departments or dimensions match the filters.")
         return
-    v.show(charts.heatmap(cells, large_text=v.meeting), view.HEATMAP_KEY, f"heatmap {v.quarter}",
-           on_select="rerun", selection_mode=charts.HEATMAP_SELECTION)
-    st.caption("Click a department's row to see its trend below (double-click clears). Hover for the score, "
-               "target and evidence.")
+    chosen = department if department is not None else st.session_state.get(view.DEPARTMENT_KEY)
+    if chosen and v.hidden:
+        chosen = v.aliases.get(chosen)
+    v.show(charts.heatmap(cells, large_text=v.meeting, selected=chosen), view.HEATMAP_KEY, f"heatmap {v.quarter}",
+           title=f"Maturity by department and dimension, {v.quarter}", on_select="rerun",
+           selection_mode=charts.HEATMAP_SELECTION)
+    st.caption("Click a department's row to see its trend below (double-click clears); the chosen one is "
+               "outlined. Hover for the score, target and evidence.")
 
 
 def _known(x) -> bool:
@@ -99,12 +115,13 @@ def department(v: View, department_id: str) -> None:
     trend = trends.department_trend(v.db, department_id, v.filters)
     _headline(trend, v.quarter)
     if trend["overall"].notna().any():
-        v.show(charts.department_trend(trend, height=400 if v.meeting else 280), "trend_overall", f"{name} trend")
+        v.show(charts.department_trend(trend, height=400 if v.meeting else 280), "trend_overall", f"{name} trend",
+               title=f"{name}: overall level per quarter", span=True)
         st.caption("Solid: the department's overall level. Dashed: its target. Dotted: the organisation's "
                    "mean. A break in the line is a quarter without a submitted assessment.")
         multiples = trends.dimension_trends(v.db, department_id, v.filters)
         v.show(charts.dimension_multiples(multiples, width=380 if v.meeting else 280, large_text=v.meeting),
-               "trend_dimensions", f"{name} dimensions")
+               "trend_dimensions", f"{name} dimensions", title=f"{name}: level and target per dimension", span=True)
     else:
         st.info(f"{esc(name)} has no submitted assessment between {v.filters.first} and {v.filters.last}.")
     if not v.meeting and not v.hidden:
@@ -121,18 +138,22 @@ def gaps(v: View, department_id: str | None) -> None:
         if frame is None or frame.empty:
             st.info("No submitted scores for this department in this quarter.")
         else:
-            v.show(charts.department_gaps(frame), "trend_department_gaps", f"{v.label(department_id)} gaps {v.quarter}")
+            name = v.label(department_id)
+            v.show(charts.department_gaps(frame, large_text=v.meeting), "trend_department_gaps",
+                   f"{name} gaps {v.quarter}", title=f"{name}: level and target per dimension, {v.quarter}")
     with right:
         st.markdown("**Organisation: mean gap per dimension**")
         frame = trends.organisation_gaps(v.db, v.quarter, v.filters)
         if frame.empty:
             st.info(f"No submitted scores for {v.quarter}.")
         else:
-            v.show(charts.organisation_gaps(frame), "trend_org_gaps", f"organisation gaps {v.quarter}")
+            v.show(charts.organisation_gaps(frame, large_text=v.meeting), "trend_org_gaps",
+                   f"organisation gaps {v.quarter}", title=f"Mean gap to target per dimension, {v.quarter}")
     spread = trends.distribution(v.db, v.quarter, v.filters)
     if not spread.empty:
         st.markdown("**How departments are spread over the levels, per dimension**")
-        v.show(charts.distribution(spread), "trend_distribution", f"distribution {v.quarter}")
+        v.show(charts.distribution(spread, large_text=v.meeting), "trend_distribution", f"distribution {v.quarter}",
+               title=f"Departments per level and dimension, {v.quarter}")
 
 
 def movers(v: View) -> None:
@@ -147,8 +168,9 @@ def movers(v: View) -> None:
             if moved.empty:
                 st.info(f"No department's overall level changed between {other} and {v.quarter}.")
             else:
-                v.show(charts.movers(moved), key, f"movers {other} to {v.quarter}")
-    st.caption("Change in a department's mean level over the dimensions it scored in both quarters.")
+                v.show(charts.movers(moved, large_text=v.meeting), key, f"movers {other} to {v.quarter}",
+                       title=f"Change in overall level, {other} to {v.quarter}")
+    st.caption(method.MOVERS)
 
 
 def improvement_flow(v: View) -> None:
@@ -160,11 +182,14 @@ def improvement_flow(v: View) -> None:
     with a:
         st.markdown("**Opened and closed per quarter**")
         v.show(charts.opened_closed(flow.opened_closed(v.db, v.filters)), "flow_opened_closed",
-               "improvements opened and closed")
+               "improvements opened and closed", title="Improvements raised and closed per quarter", span=True)
         st.markdown("**Age of open improvements**")
-        v.show(charts.open_age(flow.open_age(v.db, v.filters)), "flow_age", "age of open improvements")
+        v.show(charts.open_age(flow.open_age(v.db, v.filters)), "flow_age", "age of open improvements",
+               title="Open improvements by age")
     with b:
         st.markdown("**Work in progress by status**")
-        v.show(charts.work_in_progress(flow.work_in_progress(v.db, v.filters)), "flow_wip", "work in progress")
+        v.show(charts.work_in_progress(flow.work_in_progress(v.db, v.filters)), "flow_wip", "work in progress",
+               title="Open improvements by status")
         st.markdown("**Cycle time: median days from raised to closed**")
-        v.show(charts.cycle_time(flow.cycle_time(v.db, v.filters)), "flow_cycle_time", "cycle time")
+        v.show(charts.cycle_time(flow.cycle_time(v.db, v.filters)), "flow_cycle_time", "cycle time",
+               title="Median days from raised to closed, per quarter", span=True)

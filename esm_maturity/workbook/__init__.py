@@ -28,7 +28,7 @@ from .parsed import Issue, ParsedWorkbook
 from .plan import ImportFailed, ImportReport
 from .reader import open_workbook, read_workbook
 from .safety import MAX_UPLOAD_BYTES, UnsafeWorkbook
-from .store import export_rows, model_about, model_version
+from .store import export_rows, model_about, model_version, organisation_about
 from .writer import write_workbook
 
 SHEET_NAMES = frozenset(s.name for s in contract.SHEETS)
@@ -38,7 +38,7 @@ def export_to(db: Database, target: str | Path | BinaryIO) -> dict[str, int]:
     """Write the whole database as the contract workbook (a full backup: contract.MACHINE_MANAGED says what it
     leaves out); returns rows per sheet."""
     return write_workbook(target, ((s, export_rows(db.rows, s)) for s in contract.SHEETS), model_version(db.rows),
-                          model_about(db.rows))
+                          model_about(db.rows) + organisation_about(db.rows))
 
 
 def export_bytes(db: Database) -> bytes:

@@ -156,6 +156,8 @@ def normalise_name(text: object) -> str:
 
 # The model's identity, carried in About and imported with the Levels sheet (table model_info).
 ABOUT_MODEL = {"model_id": "id", "model_name": "name", "model_version": "version"}
+# The organisation's name, carried in About and imported with the Departments (table organisation_settings).
+ABOUT_ORGANISATION = "organisation"
 
 # Stored but not in the workbook: written by the app itself, never typed, so a restore makes them anew.
 MACHINE_MANAGED = {

@@ -52,3 +52,9 @@ def model_about(fetch: Fetch) -> list[tuple[str, str]]:
     """The model's identity for the About sheet (model_id, model_name; model_version is written anyway)."""
     stored = dict(fetch("SELECT key, value FROM model_info", []))
     return [(name, str(stored[key])) for name, key in c.ABOUT_MODEL.items() if key in stored and key != "version"]
+
+
+def organisation_about(fetch: Fetch) -> list[tuple[str, str]]:
+    """The organisation's name for the About sheet, once someone has set it (an unnamed database writes none)."""
+    rows = fetch("SELECT value FROM organisation_settings WHERE key = 'name'", [])
+    return [(c.ABOUT_ORGANISATION, str(rows[0][0]))] if rows else []

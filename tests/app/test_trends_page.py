@@ -15,6 +15,7 @@ from esm_maturity.db import Database
 from esm_maturity.models import SYSTEM
 
 PAGE = "pages/trends.py"
+PACK = {"pack_pptx", "pack_pdf"}   # the meeting pack's downloads (tests/app/test_meeting_pack_page.py)
 DEMO_NAMES = {"Human Resources", "IT Services", "Finance", "Facilities", "Legal", "Procurement", "Marketing",
               "Customer Service", "Security", "Project Office"}
 
@@ -70,7 +71,8 @@ def test_link_opens_the_same_view_in_meeting_mode(demo_app):
     assert widget(at, "selectbox", "trend_department").value == "IT"
     assert widget(at, "toggle", "meeting_mode").value is True
     assert [s.value for s in at.subheader][:2] == ["Organisation heatmap, 2026-Q2", "IT Services: trend"]
-    assert not at.multiselect and not at.get("download_button")      # filters and downloads hidden
+    assert not at.multiselect                                          # filters hidden
+    assert {b.key for b in at.get("download_button") if b.key in PACK} == PACK   # the meeting pack stays
     assert not [link for link in at.get("page_link") if "self-assessment" in link.proto.label]
     assert at.query_params["meeting"] == "1"
     overall = chart_rows(at)["trend_overall"]
@@ -166,11 +168,40 @@ def test_empty_database_explains_what_to_do(empty_app):
     assert "No submitted self-assessments yet" in at.info[0].value
 
 
+def chart_downloads(at) -> dict[str, str | None]:
+    """Each chart image download button's key -> the label of the popover it sits in (None: on the page)."""
+    out = {}
+
+    def walk(node, popover=None):
+        proto = getattr(node, "proto", None)
+        if type(node).__name__ == "Block" and proto is not None and proto.WhichOneof("type") == "popover":
+            popover = proto.popover.label
+        for child in getattr(node, "children", {}).values():
+            walk(child, popover)
+        if type(node).__name__ == "DownloadButton" and node.key not in PACK:
+            out[node.key] = popover
+
+    walk(at._tree)
+    return out
+
+
 def test_every_chart_offers_png_and_svg(demo_app):
     at = demo_app(PAGE)
     keys = set(chart_rows(at))
-    labels = {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
+    labels = {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button") if b.key not in PACK}
     assert labels == {f"{k}_{kind}" for k in keys for kind in ("png", "svg")}
+    assert set(chart_downloads(at).values()) == {None}     # on the page: plain buttons under each chart
+
+
+def test_meeting_mode_keeps_the_downloads_in_a_small_popover(demo_app):
+    at = demo_app(PAGE, {"meeting": "1"})
+    assert not at.exception
+    keys = set(chart_rows(at))
+    downloads = chart_downloads(at)
+    assert len(keys) >= 10
+    assert set(downloads) == {f"{k}_{kind}" for k in keys for kind in ("png", "svg")}
+    assert set(downloads.values()) == {"Image"}       # tucked away: one small "Image" popover per chart
+    assert {b.label for b in at.get("download_button") if b.key in downloads} == {"PNG", "SVG"}
 
 
 def test_image_builders_make_png_and_svg(demo_db):
@@ -182,18 +213,39 @@ def test_image_builders_make_png_and_svg(demo_db):
     assert svg.lstrip().startswith(b"<svg") and b"2026-Q4" in svg
 
 
-def test_meeting_mode_draws_every_chart_in_large_type_without_the_small_chart_theme(demo_app):
+def test_one_chart_theme_on_the_page_and_in_meeting_mode_in_larger_type(demo_app):
     def looks(at):
         out = {}
         for chart in at.get("vega_lite_chart"):
             spec = json.loads(chart.proto.spec)
-            out[spec["usermeta"]["key"]] = (chart.proto.theme, spec.get("config", {}).get("axis", {}))
+            out[spec["usermeta"]["key"]] = (chart.proto.theme, spec.get("config", {}))
         return out
 
     normal = looks(demo_app(PAGE))
     meeting = looks(demo_app(PAGE, {"meeting": "1"}))
     assert set(meeting) == set(normal) and len(meeting) >= 10
-    assert all(theme == "streamlit" and "labelFontSize" not in axis for theme, axis in normal.values())
-    # Streamlit's chart theme would shrink the type again: meeting charts carry their own whole look
-    assert all(theme == "" and axis["labelFontSize"] >= 16 and axis["labelFont"].startswith('"Source Sans"')
-               for theme, axis in meeting.values())
+    # every chart carries the package's theme (Streamlit's chart theme would shrink the type again)
+    assert all(theme == "" and config == charts.theme() for theme, config in normal.values())
+    assert all(theme == "" and config == charts.theme(large=True) for theme, config in meeting.values())
+    page, room = charts.theme()["axis"], charts.theme(large=True)["axis"]
+    assert page["labelFont"] == room["labelFont"] and page["labelFont"].startswith('"Source Sans"')
+    assert page["labelFontSize"] >= 13 and room["labelFontSize"] >= 16
+
+
+def test_every_chart_states_its_figures_to_a_screen_reader(demo_app):
+    at = demo_app(PAGE)
+    said = {json.loads(c.proto.spec)["usermeta"]["key"]: json.loads(c.proto.spec)["description"]
+            for c in at.get("vega_lite_chart")}
+    assert said["trend_heatmap"].startswith("heatmap 2026-Q4. 10 departments × 9 dimensions; 6 with submitted")
+    assert "highest mean level" in said["trend_heatmap"] and "4 not submitted" in said["trend_heatmap"]
+    assert "2026-Q4" in said["trend_overall"] and "target" in said["trend_overall"]
+    assert all(any(ch.isdigit() for ch in text.split(". ", 1)[1]) for text in said.values())
+
+
+def test_the_chosen_department_is_outlined_on_the_heatmap(demo_app):
+    at = demo_app(PAGE, {"department": "LEG"})
+    spec = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart")
+                if json.loads(c.proto.spec)["usermeta"]["key"] == "trend_heatmap")
+    rings = [layer for layer in spec["layer"] if layer.get("mark", {}).get("filled") is False]
+    assert len(rings) == 1 and {"filter": {"field": "department_id", "equal": "LEG"}} in rings[0]["transform"]
+    assert '"Legal"' in spec["layer"][0]["encoding"]["y"]["axis"]["labelFontWeight"]["expr"]

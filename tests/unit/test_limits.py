@@ -20,6 +20,7 @@ from esm_maturity.maturity import add_dimension, rename_level
 from esm_maturity.models import Quarter, ScoreInput, ScoreValue, ValidationError
 from esm_maturity.workbook import contract
 from esm_maturity.access.people import add_person
+from esm_maturity.organisation import name_and_version, set_organisation_name
 from tests.conftest import ADMIN, CHAMPION, ROOT, TODAY
 
 RUBRIC = {level: f"level {level} looks like this" for level in range(1, 6)}
@@ -43,7 +44,8 @@ def test_every_text_column_of_the_contract_takes_its_limit_from_limits():
     used.add(("backlog_item", "source_ref"))
     # every limit is some column's: the workbook carries every text field there is
     assert used == {(entity, field) for entity, fields in LIMITS.items() for field in fields
-                    if (entity, field) != ("assessment", "reopen_reason")}   # the reason goes to the audit trail
+                    if (entity, field) not in {("assessment", "reopen_reason"),   # the reason goes to the audit trail
+                                               ("organisation", "name")}}         # About's row, not a column
 
 
 def test_the_contract_states_the_limits_where_it_and_the_old_domain_disagreed():
@@ -111,6 +113,9 @@ class Writes:
 
     def checkin(self, field, text):
         record_checkin(self.db, CHAMPION, CheckinInput(held_on=TODAY, department_id="HR", **{field: text}))
+
+    def organisation(self, field, text):
+        set_organisation_name(self.db, ADMIN, text, expected_version=name_and_version(self.db)[1])
 
     def action(self, field, text):
         record_checkin(self.db, CHAMPION, CheckinInput(held_on=TODAY, department_id="HR"),

@@ -34,6 +34,7 @@ from esm_maturity.checkins.records import ActionInput, CheckinInput
 from esm_maturity.db import Database
 from esm_maturity.demo.organisation import load_demo
 from esm_maturity.departments import add_department, get_department, update_department
+from esm_maturity.organisation import name_and_version, set_organisation_name
 from esm_maturity.models import LEVELS, Actor, EsmError, PermissionDenied, Role, ScoreInput, ScoreValue
 from esm_maturity.workbook import ImportFailed, apply_import, preview_import, read_upload
 from tests.conftest import ADMIN, CHAMPION, DEMO_ANCHOR, ROOT, SPONSOR, TODAY
@@ -281,6 +282,10 @@ COMMANDS = [
                 db, actor, dept, name="Renamed", sponsor="", champion="", active=True,
                 expected_version=get_department(db, dept).version),
             lambda db, dept, k: get_department(db, dept)),
+    Command("set_organisation_name", ANY(P.departments),
+            lambda db, actor, dept, k: set_organisation_name(db, actor, "Matrix Services",
+                                                             expected_version=name_and_version(db)[1]),
+            lambda db, dept, k: name_and_version(db)),
     Command("add_dimension", ANY(P.model),
             lambda db, actor, dept, k: maturity.add_dimension(db, actor, "matrix_dim", "Matrix", "d",
                                                               {level: f"level {level}" for level in LEVELS}),

@@ -21,7 +21,7 @@ from ..plan import Change, Context
 from .assessments import assessments, scores
 from .backlog import backlog
 from .checkins import ACTION_SQL, CHECKIN_SQL, actions, checkins
-from .departments import departments
+from .departments import departments, organisation
 from .model import dimensions, levels
 from .people import people
 
@@ -64,11 +64,13 @@ STEPS = (
     Step(scores, Write.FINAL_FROM_HERE),
     Step(checkins, read_ahead=(c.CHECKINS.name, CHECKIN_SQL)),
     Step(actions, read_ahead=(c.ACTIONS.name, ACTION_SQL)),
+    Step(organisation),                      # About's organisation name: one row, read when its turn comes
 )
 
 # The order tables are reported and written in, whatever the order they were validated in.
 TABLE_ORDER = ("departments", "dimensions", "model_info", "levels", "rubric", "assessments", "scores", "backlog_items",
-               "backlog_status_history", "checkins", "actions", "people")
+               "backlog_status_history", "checkins", "actions", "people",
+               "organisation_settings")
 
 
 def table_rank(change: Change) -> int:

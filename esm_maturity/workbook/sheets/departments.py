@@ -1,9 +1,11 @@
-"""The Departments sheet: each row a department, new or changed (changing it needs the champion or admin role)."""
+"""The Departments sheet: each row a department, new or changed (changing it needs the champion or admin role);
+and the organisation's name from About, which the same roles may change."""
 
 from __future__ import annotations
 
 from ...access.policy import Permission
-from ...models import check_department_id
+from ...limits import LIMITS
+from ...models import ValidationError, check_department_id, required_text
 from .. import contract as c
 from ..parsed import ParsedWorkbook
 from ..plan import Change, Context
@@ -29,4 +31,23 @@ def departments(ctx: Context, wb: ParsedWorkbook) -> None:
         change.add((key, ps.value(row, "name"), _get(row, ps, "sponsor", old, 2), _get(row, ps, "champion", old, 3),
                     _get(row, ps, "active", old, 4, True)), old)
         ctx.state["departments"].add(key)
+    ctx.changes.append(change)
+
+
+def organisation(ctx: Context, wb: ParsedWorkbook) -> None:
+    """The organisation's name (About, key `organisation`): versioned like a department; blank or absent
+    changes nothing."""
+    name = wb.about.get(c.ABOUT_ORGANISATION, "")
+    if not name.strip():
+        return
+    sheet = f"{c.ABOUT} (organisation)"
+    try:
+        name = required_text(name, c.ABOUT_ORGANISATION, LIMITS["organisation"]["name"])
+    except ValidationError as err:
+        ctx.error(sheet, None, c.ABOUT_ORGANISATION, err.problems[0].message)
+        return
+    stored = {key: (key, value) for key, value in ctx.fetch("SELECT key, value FROM organisation_settings", [])}
+    change = Change(sheet, "organisation_settings", ("key", "value"), 1, "organisation", versioned=True,
+                    permission=Permission.departments)
+    change.add(("name", name), stored.get("name"))
     ctx.changes.append(change)
