@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 
 from .server import AppServer
-from .wire import Run, Tab
+from .wire import Run, Tab, run_async
 
 SESSION_TTL = 0   # seconds: the bench server's server.disconnectedSessionTTL
 
@@ -43,7 +43,7 @@ async def _room(url: str, page: str, sessions: int) -> list[Run]:
 
 def room(url: str, page: str, sessions: int) -> list[Run]:
     """`sessions` tabs open `page` at once; one Run each."""
-    return asyncio.run(_room(url, page, sessions))
+    return run_async(_room(url, page, sessions))
 
 
 async def _visit(url: str) -> None:
@@ -54,7 +54,7 @@ async def _visit(url: str) -> None:
 def sessions_gone(server: AppServer) -> None:
     """Wait until the closed tabs' sessions have left the server (see the module's docstring)."""
     time.sleep(SESSION_TTL + 0.2)
-    asyncio.run(_visit(server.url))    # its disconnect writes the session store, which drops expired sessions
+    run_async(_visit(server.url))    # its disconnect writes the session store, which drops expired sessions
     time.sleep(0.5)
 
 

@@ -17,7 +17,6 @@ Then issue 14's targets, each with its floor from this run (bench/targets.py). `
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import tempfile
 import time
@@ -33,7 +32,7 @@ from .load import SESSION_TTL, drive
 from .org import LargeOrg
 from .server import AppServer
 from .targets import Figures, PageFigures, evaluate, load_lines, page_lines, target_lines
-from .wire import Tab
+from .wire import Tab, run_async
 from .workbook import _export_path, benchmarks as workbook_benchmarks
 
 WORD = "pages"   # `python -m esm_maturity bench pages` runs only this part
@@ -117,9 +116,9 @@ def _on_server(db_file: Path, workdir: Path, plan: Plan, figures: Figures, out) 
     out(f"websocket bytes and the load driver on `streamlit run` over the {figures.server_org} organisation...")
     ttl = [f"--server.disconnectedSessionTTL={SESSION_TTL}"]   # closed tabs' sessions leave soon (load.py)
     with AppServer(db_file, workdir / "server.log", args=ttl) as server:
-        asyncio.run(_warm_up(server.url))
+        run_async(_warm_up(server.url))
         for page in figures.pages:
-            asyncio.run(_page_bytes(server.url, page))
+            run_async(_page_bytes(server.url, page))
         figures.load = drive(server, plan.load_page, plan.rooms, plan.alone)
 
 

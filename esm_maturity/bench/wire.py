@@ -177,3 +177,25 @@ class Tab:
                 errors.append("the script did not compile")
             return True
         return False
+
+
+def run_async(coroutine):
+    """asyncio.run on a thread of its own: the caller's thread may already run an event loop (Playwright's
+    sync API in the same test process does), and asyncio.run refuses to start inside one."""
+    import asyncio  # deferred: only the measuring needs it
+    import threading  # deferred: as above
+
+    result: dict = {}
+
+    def work() -> None:
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as err:  # handed to the caller's thread
+            result["error"] = err
+
+    thread = threading.Thread(target=work, name="bench-websocket")
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")

@@ -66,3 +66,24 @@ def test_targets_compare_with_floors_from_the_same_run():
 def test_percentile_is_nearest_rank():
     values = [float(n) for n in range(1, 21)]
     assert percentile(values, 0.95) == 19.0 and percentile(values, 0.5) == 10.0 and percentile([3.0], 0.95) == 3.0
+
+
+def test_the_driver_runs_where_an_event_loop_already_runs():
+    """Playwright's sync API (a browser test earlier in the same process) leaves an event loop running on
+    the thread; the websocket driver starts its own on a thread of its own."""
+    import asyncio
+    import threading
+
+    from esm_maturity.bench.wire import run_async
+
+    async def answer():
+        return 42
+
+    async def inside_a_loop():
+        return run_async(answer())   # asyncio.run here would refuse: a loop is running
+
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(asyncio.run(inside_a_loop())))
+    thread.start()
+    thread.join()
+    assert seen == [42]
