@@ -4,11 +4,12 @@ forward, a quarter picker, and a gap picker that follows the department."""
 
 from esm_maturity.assessments import gap_improvement_title, largest_gaps_first, save_assessment, scoring_sheet
 from esm_maturity.db import Database
-from esm_maturity.models import Actor, Quarter, ScoreInput, ScoreValue
+from esm_maturity.models import Actor, ScoreInput, ScoreValue
 from esm_maturity.ui.assessment_form import gap_key
+from tests.conftest import DEMO_ANCHOR
 
 PAGE = "pages/assessment.py"
-Q = Quarter.current()   # the demo's last quarter: Security has not started it
+Q = DEMO_ANCHOR   # the demo's last quarter (the pinned day's): Security has not started it
 
 
 def db_rows(path, sql, params=()):
