@@ -56,8 +56,14 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.sponsor: frozenset(),
 }
 
-_WORDS = {Role.admin: "an admin", Role.champion: "a champion", Role.department: "a department rep",
-          Role.sponsor: "a sponsor"}
+# How the screen and every message name each role (keyed by the stored word).
+ROLE_WORDS = {Role.admin.value: "admin", Role.champion.value: "champion", Role.department.value: "department rep",
+              Role.sponsor.value: "sponsor"}
+
+
+def _a(role: Role) -> str:
+    word = ROLE_WORDS[role.value]
+    return ("an " if word[0] in "aeiou" else "a ") + word
 
 
 def allowed(actor: Actor, permission: Permission, department_id: str | None = None) -> bool:
@@ -73,7 +79,7 @@ def allowed(actor: Actor, permission: Permission, department_id: str | None = No
 def refusal(actor: Actor, permission: Permission, department_id: str | None = None, *,
             entity: str = "permission", key: str = "") -> PermissionDenied:
     """The error for a refused action, worded for the person who asked."""
-    who = f"{actor.label} is {_WORDS.get(actor.role, 'signed in without a role')}"
+    who = f"{actor.label} is {_a(actor.role) if actor.role in MATRIX else 'signed in without a role'}"
     if permission in MATRIX.get(actor.role, frozenset()) and permission in SCOPED:
         if department_id is None:
             why = f"{who}: only champions and admins can {permission.doing} across departments"
@@ -83,7 +89,7 @@ def refusal(actor: Actor, permission: Permission, department_id: str | None = No
                    "ask an admin to add that department to your assignments")
     else:
         able = [r for r, perms in MATRIX.items() if permission in perms]
-        names = " or ".join(_WORDS[r].split(" ", 1)[1] for r in able)
+        names = " or ".join(ROLE_WORDS[r.value] for r in able)
         why = f"{who} and cannot {permission.doing}; this needs the {names} role"
     return PermissionDenied(why, doing=permission.doing, entity=entity, key=key or permission.name,
                             department_id=department_id)

@@ -79,14 +79,7 @@ class AppServer:
         return rss_mib(self.process.pid)
 
     def stop(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_group(self.process)
         self._log.close()
 
     def __enter__(self) -> "AppServer":
@@ -94,3 +87,15 @@ class AppServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Stop a server started in its own process group: TERM, then KILL after 10 s (the browser tests use it too)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)

@@ -16,7 +16,7 @@ import streamlit as st
 from .. import config
 from ..access.identity import SignInSettings, is_loopback, local_actor, login_of, person_for
 from ..access.people import admins
-from ..access.policy import Permission, allowed, refusal
+from ..access.policy import ROLE_WORDS, Permission, allowed, refusal
 from ..models import Actor
 from .registry import PAGES
 from .resources import database
@@ -125,7 +125,6 @@ def sign_out_button(where: Any = st) -> None:
         st.logout()
 
 
-ROLE_WORDS = {"admin": "admin", "champion": "champion", "department": "department rep", "sponsor": "sponsor"}
 
 
 def sidebar(actor: Actor) -> None:

@@ -6,13 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from ..access import Permission, allowed
+from ..access.policy import ROLE_WORDS
 from ..access.people import Person, add_person, list_people, update_person
 from ..db import Database
 from ..limits import LIMITS
 from ..models import Actor, EsmError, Role
 from . import forms
 from .context import MISSING, flash, show_error
-from .identity import ROLE_WORDS
 
 ROLES = [r.value for r in Role]
 ROLE_HELP = ("Admin: everything. Champion: the backlog, check-ins and departments, and helps every department "

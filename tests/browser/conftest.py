@@ -10,7 +10,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from esm_maturity.bench.server import stop_group
 from tests.conftest import ROOT, TODAY
 
 CHROMIUM = os.environ.get("ESM_CHROMIUM", "/usr/bin/chromium")
@@ -79,13 +79,7 @@ class Server:
         raise RuntimeError(f"streamlit did not start; see {log_file}")
 
     def stop(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+        stop_group(self.process)
         self._log.close()
 
 
