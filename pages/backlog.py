@@ -8,7 +8,7 @@ from esm_maturity.backlog import queries
 from esm_maturity.backlog.fields import OPEN_STATUSES
 from esm_maturity.charts import figures as charts
 from esm_maturity.maturity import dimensions
-from esm_maturity.ui import backlog_filters, backlog_grid, item_form
+from esm_maturity.ui import backlog_filters, backlog_grid, chart_export, item_form
 from esm_maturity.ui.context import departments_or_stop, page_setup, show_flash
 from esm_maturity.ui.identity import may
 
@@ -54,7 +54,8 @@ plotted = queries.chart_items(db, filters)
 if plotted.empty:
     st.info("No open items with both a value and an effort under these filters.")
 else:
-    st.altair_chart(charts.value_effort(plotted), width="stretch")
+    chart_export.draw(chart_export.plot(charts.value_effort, plotted), "backlog_value_effort",
+                      "Value and effort of open items")
     total = int(plotted["plottable"].iloc[0])
     st.caption("Top left are the quick wins: high value for little effort. Bigger circles close bigger maturity "
                "gaps; darker ones have a higher suggested priority."

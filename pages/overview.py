@@ -8,7 +8,7 @@ from esm_maturity.checkins import cadence
 from esm_maturity.charts import figures as charts
 from esm_maturity.demo.organisation import load_demo
 from esm_maturity.models import EsmError, Quarter
-from esm_maturity.ui import cadence_view
+from esm_maturity.ui import cadence_view, chart_export
 from esm_maturity.ui.context import MISSING, page_setup, show_error, show_flash
 from esm_maturity.ui.text import esc
 
@@ -79,7 +79,8 @@ with right:
     if averages["departments"].sum() == 0:
         st.info(f"No submitted self-assessments for {quarter} yet.")
     else:
-        st.altair_chart(charts.dimension_averages(averages), width="stretch")
+        chart_export.draw(chart_export.plot(charts.dimension_averages, averages), "overview_averages",
+                          f"Organisation average per dimension, {quarter}")
         st.caption("Bars: mean level of submitted assessments (N/A and not assessed left out). "
                    "Orange ticks: mean target.")
 

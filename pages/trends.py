@@ -6,6 +6,7 @@ from esm_maturity.models import EsmError, Quarter, quarter_range
 from esm_maturity.trends import method
 from esm_maturity.trends import queries as trends
 from esm_maturity.ui import pack_buttons, trend_headline
+from esm_maturity.ui.cached import read
 from esm_maturity.ui import trend_sections as section
 from esm_maturity.ui import trend_view as view
 from esm_maturity.ui.context import page_setup, show_error
@@ -13,15 +14,15 @@ from esm_maturity.ui.context import page_setup, show_error
 db, actor = page_setup()
 st.title("Maturity trends")
 
-defaults = trends.default_filters(db)
+defaults = read(db, trends.default_filters)
 if defaults is None:
     st.info("No submitted self-assessments yet. Trends appear once departments submit their first quarter.")
     st.page_link("pages/assessment.py", label="Self-assessment", icon=":material/checklist:")
     st.stop()
 
-submitted = trends.submitted_quarters(db)
+submitted = read(db, trends.submitted_quarters)
 all_quarters = [str(q) for q in quarter_range(submitted[0], submitted[-1])]
-names = trends.department_names(db)
+names = read(db, trends.department_names)
 view.read_link(all_quarters, list(names))
 
 headline = trend_headline.box()   # filled below, once the quarter and the filters are known
@@ -40,7 +41,7 @@ quarters_desc = [str(q) for q in reversed(f.quarters)]
 view.apply_drill_down({aliases[d]: d for d in names} if hidden else {d: d for d in names})
 view.keep_valid(view.QUARTER_KEY, quarters_desc, quarters_desc[0])
 quarter = Quarter.parse(top[1].selectbox("Quarter", quarters_desc, key=view.QUARTER_KEY))
-reported = set(trends.submitted_departments(db, quarter))
+reported = set(read(db, trends.submitted_departments, quarter))
 view.keep_valid(view.DEPARTMENT_KEY, shown, next((d for d in shown if d in reported), shown[0] if shown else None))
 department = top[0].selectbox("Department", shown, format_func=label, key=view.DEPARTMENT_KEY,
                               help="Or click a department in the heatmap.")

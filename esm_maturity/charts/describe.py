@@ -39,7 +39,7 @@ def heatmap(frame: pd.DataFrame) -> str:
     departments, dimensions = frame["department"].nunique(), frame["dimension"].nunique()
     text = f"{_plural(departments, 'department')} × {_plural(dimensions, 'dimension')}"
     means = _num(frame["score"]).groupby(frame["department"]).mean()
-    missing = frame.groupby("department")["cell"].agg(lambda c: (c == "not submitted").all()).sum()
+    missing = (frame["cell"] == "not submitted").groupby(frame["department"]).all().sum()
     known = means.dropna()
     if known.empty:
         return f"{text}; no submitted scores."

@@ -240,18 +240,19 @@ def _column_axis(columns: int, large_text: bool) -> alt.Axis:
                     labelPadding={"expr": f"6 + {_more_lines(wrap)} * {_line(large_text)}"})
 
 
-def heatmap(frame: pd.DataFrame, *, large_text: bool = False, selected: str | None = None) -> alt.TopLevelMixin:
+def heatmap(frame: pd.DataFrame, *, large_text: bool = False, selected: str | None = None,
+            ranked: bool = False) -> alt.TopLevelMixin:
     """Departments x dimensions coloured by level; clicking a department selects it (drill-down).
 
-    `selected` (a department_id as in the rows) is outlined and its name set in bold. Long dimension
-    names wrap; the tooltip has them whole.
+    `selected` (a department_id as in the rows) is outlined and its name set in bold. Rows in name
+    order, or (`ranked`) in the rows' own order. Long dimension names wrap; the tooltip has them whole.
     """
     data = _floats(frame, "score", "target").assign(
         evidence=frame["evidence"].fillna(""), level_name=frame["level_name"].fillna(""),
         mark=frame["cell"].map(lambda c: CELL_MARK.get(c, c)),
         outline=frame["cell"].map(lambda c: RULE if c in EMPTY_CELLS else None))   # per row: no condition to check
     many = data["department_id"].nunique() > 40
-    departments = sorted(data["department"].unique())
+    departments = list(dict.fromkeys(data["department"])) if ranked else sorted(data["department"].unique())
     chosen = _chosen(data, selected)
     bold = {"labelFontWeight": {"expr": f"datum.value === {_literal(chosen)} ? 'bold' : 'normal'"}} if chosen else {}
     pick = alt.selection_point(name=HEATMAP_SELECTION, fields=["department_id"], on="click", clear="dblclick")

@@ -88,29 +88,42 @@ def dimension_names(db: Database) -> dict[str, str]:
         " OR dimension_id IN (SELECT DISTINCT dimension_id FROM scores) ORDER BY position, dimension_id"))
 
 
-def heatmap(db: Database, quarter: Quarter, f: Filters) -> pd.DataFrame:
+def heatmap(db: Database, quarter: Quarter, f: Filters, limit: int | None = None,
+            keep: str | None = None) -> pd.DataFrame:
     """One row per department x dimension for the quarter: level, target, evidence and a cell label.
 
     Dimensions: the active ones plus any retired one scored that quarter. `cell` is the level
     ("1".."5"), "N/A", "not assessed", or "not submitted" when the department has no submitted
-    assessment for the quarter.
+    assessment for the quarter. Departments in name order; with `limit`, only the `limit` departments
+    furthest below target (the sum of their shortfalls, target - level, over the dimensions scored;
+    departments without a submitted assessment last), furthest first, and `keep` (a department key)
+    whatever its place.
     """
     return db.frame(
         f"WITH {_SUBMITTED}, {_DEPARTMENTS}, "
         "dims AS (SELECT dimension_id, name, position FROM dimensions"
         f"  WHERE (active OR dimension_id IN (SELECT dimension_id FROM sub)) AND {_DIMENSION_FILTER}), "
-        "done AS (SELECT department_id FROM assessments WHERE quarter = $1 AND status = 'submitted') "
+        "done AS (SELECT department_id FROM assessments WHERE quarter = $1 AND status = 'submitted'), "
+        "short AS (SELECT department_id, sum(greatest(target - score, 0)) AS shortfall FROM sub"
+        "  WHERE score IS NOT NULL AND target IS NOT NULL GROUP BY department_id), "
+        "ranked AS (SELECT d.department_id, d.name, row_number() OVER (ORDER BY done.department_id IS NULL, "
+        "  coalesce(short.shortfall, 0) DESC, d.name, d.department_id) AS place "
+        "  FROM depts d LEFT JOIN short ON short.department_id = d.department_id "
+        "  LEFT JOIN done ON done.department_id = d.department_id), "
+        "drawn AS (SELECT * FROM ranked WHERE CAST($7 AS INTEGER) IS NULL OR place <= CAST($7 AS INTEGER)"
+        "  OR department_id = CAST($8 AS TEXT)) "
         "SELECT d.department_id, d.name AS department, m.dimension_id, m.name AS dimension, m.position, "
         " s.score, coalesce(s.na, FALSE) AS na, s.target, substr(coalesce(s.evidence, ''), 1, 200) AS evidence, "
         " l.name AS level_name, "
         " CASE WHEN done.department_id IS NULL THEN 'not submitted' WHEN s.na THEN 'N/A' "
         "      WHEN s.score IS NULL THEN 'not assessed' ELSE CAST(s.score AS TEXT) END AS cell "
-        "FROM depts d CROSS JOIN dims m "
+        "FROM drawn d CROSS JOIN dims m "
         "LEFT JOIN sub s ON s.department_id = d.department_id AND s.dimension_id = m.dimension_id "
         "LEFT JOIN done ON done.department_id = d.department_id "
         "LEFT JOIN levels l ON l.level = s.score "
-        "ORDER BY d.name, d.department_id, m.position, m.dimension_id",
-        f.params(quarter, quarter))
+        "ORDER BY CASE WHEN CAST($7 AS INTEGER) IS NULL THEN 0 ELSE d.place END, d.name, d.department_id, "
+        " m.position, m.dimension_id",
+        f.params(quarter, quarter) + [limit, keep])
 
 
 def department_trend(db: Database, department_id: str, f: Filters) -> pd.DataFrame:

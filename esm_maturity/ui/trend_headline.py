@@ -12,6 +12,7 @@ from ..db import Database
 from ..models import Quarter
 from ..trends import headline as hl
 from ..trends.queries import Filters
+from .cached import read
 from .text import esc
 
 KEY = "trend_headline"
@@ -34,5 +35,5 @@ def show(where, db: Database, quarter: Quarter, f: Filters, label: Callable[[str
     """Fill `where` with the quarter's sentences; `label(department_id)` names a department (aliases when hidden)."""
     st.html(_MEETING_CSS if meeting else _CSS)
     with where:
-        for sentence in hl.sentences(hl.headline(db, quarter, f), lambda department_id, name: label(department_id)):
+        for sentence in hl.sentences(read(db, hl.headline, quarter, f), lambda department_id, name: label(department_id)):
             st.markdown(esc(sentence))

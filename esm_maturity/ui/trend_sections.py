@@ -1,7 +1,12 @@
 """The trend page's sections. Each draws one part from aggregated rows, in the page's mode: meeting
 mode draws charts in large type with their downloads tucked into a small popover; hidden names show
 departments as Department 01, 02... Every chart's image carries its title, the quarter and the
-organisation's name."""
+organisation's name.
+
+Every query goes through `View.read` (shared by all sessions until the next write, ui/cached.py) and
+every chart is a recipe whose spec is built once (ui/chart_export.py): a rerun that changes nothing
+asks the database for nothing and builds no chart. The heatmap draws at most HEATMAP_ROWS departments,
+those furthest below target, until someone asks for all of them."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import Callable
 
 import streamlit as st
 
+from .. import clock
 from ..charts import figures as charts
 from ..db import Database
 from ..models import Quarter
@@ -18,8 +24,11 @@ from ..organisation import organisation_name
 from ..trends import flow, method
 from ..trends import queries as trends
 from . import trend_view as view
-from .chart_export import show_chart
+from .cached import read
+from .chart_export import Plot, show_chart
 from .text import esc, esc_label
+
+HEATMAP_ROWS = 25   # departments on the heatmap before "Show all": rows a room can read
 
 
 @dataclass(frozen=True)
@@ -40,12 +49,16 @@ class View:
         parts = [str(self.quarter)] + ([f"quarters {self.filters.first} to {self.filters.last}"] if span else [])
         return lambda: " · ".join([organisation_name(self.db), *parts])
 
-    def show(self, chart, key: str, name: str, *, title: str | None = None, span: bool = False, **kwargs):
-        """One chart in the page's mode; `title` (default `name`) heads its images."""
-        if self.meeting:  # the same theme in meeting-room type; downloads in a small popover
-            chart = charts.for_meeting(chart)
-        return show_chart(chart, key, name, title=title, subtitle=self.subtitle(span), discreet=self.meeting,
-                          **kwargs)
+    def read(self, query: Callable, *args):
+        """query(db, *args), shared by every session until the next write."""
+        return read(self.db, query, *args)
+
+    def show(self, build: Callable, frame, key: str, name: str, *, title: str | None = None, span: bool = False,
+             options: dict | None = None, **kwargs):
+        """One chart, `build(frame, **options)`, in the page's mode (meeting mode: the same theme in
+        meeting-room type, downloads in a small popover); `title` (default `name`) heads its images."""
+        return show_chart(Plot(build, frame, options or {}, self.meeting), key, name, title=title,
+                          subtitle=self.subtitle(span), discreet=self.meeting, **kwargs)
 
 
 def filters(db: Database, names: dict[str, str], defaults: trends.Filters, quarters: list[str], meeting: bool):
@@ -57,7 +70,7 @@ def filters(db: Database, names: dict[str, str], defaults: trends.Filters, quart
                                     key="trend_range", persist_state="page")
             departments = st.multiselect("Departments (all when empty)", list(names), format_func=names.get,
                                          key="trend_departments", persist_state="page")
-            dimension_names = trends.dimension_names(db)
+            dimension_names = read(db, trends.dimension_names)
             dimensions = st.multiselect("Dimensions (all when empty)", list(dimension_names),
                                         format_func=dimension_names.get, key="trend_dimensions", persist_state="page")
             hidden = st.toggle("Hide department names (benchmark view)", key="trend_hide_names", persist_state="page")
@@ -71,20 +84,34 @@ def filters(db: Database, names: dict[str, str], defaults: trends.Filters, quart
 
 def heatmap(v: View, department: str | None = None) -> None:
     """The organisation heatmap with the chosen department outlined (default: the department
-    selectbox's value)."""
+    selectbox's value): every department up to HEATMAP_ROWS, else those furthest below target (and the
+    chosen one) until "Show all" is on."""
     st.subheader(f"Organisation heatmap, {v.quarter}")
-    cells = trends.heatmap(v.db, v.quarter, v.filters)
+    chosen = department if department is not None else st.session_state.get(view.DEPARTMENT_KEY)
+    total = len(v.filters.departments) or len(v.read(trends.department_names))
+    bounded = total > HEATMAP_ROWS and not (
+        st.toggle(f"Show all {total} departments", key=view.HEATMAP_ALL_KEY,
+                  help=f"Off: the {HEATMAP_ROWS} departments furthest below target, and the one chosen."))
+    cells = v.read(trends.heatmap, v.quarter, v.filters, HEATMAP_ROWS if bounded else None, chosen)
     if v.hidden:
         cells = trends.hide_names(cells, v.aliases)
     if cells.empty:
         st.info("No departments or dimensions match the filters.")
         return
-    chosen = department if department is not None else st.session_state.get(view.DEPARTMENT_KEY)
     if chosen and v.hidden:
         chosen = v.aliases.get(chosen)
-    v.show(charts.heatmap(cells, large_text=v.meeting, selected=chosen), view.HEATMAP_KEY, f"heatmap {v.quarter}",
+    drawn = cells["department_id"].nunique()
+    name = f"heatmap {v.quarter}" + (f", {drawn} of {total} departments, furthest below target first" if bounded
+                                     else "")
+    v.show(charts.heatmap, cells, view.HEATMAP_KEY, name, options=dict(large_text=v.meeting, selected=chosen,
+                                                                         ranked=bounded),
            title=f"Maturity by department and dimension, {v.quarter}", on_select="rerun",
            selection_mode=charts.HEATMAP_SELECTION)
+    if bounded:
+        st.caption(f"The {HEATMAP_ROWS} departments furthest below target in {v.quarter}, furthest first (the sum "
+                   "of their shortfalls over the dimensions scored; departments that have not submitted come last)"
+                   + (", and the one chosen." if drawn > HEATMAP_ROWS else ".") + " Turn on “Show all” for every "
+                   "department.")
     st.caption("Click a department's row to see its trend below (double-click clears); the chosen one is "
                "outlined. Hover for the score, target and evidence.")
 
@@ -112,16 +139,17 @@ def department(v: View, department_id: str) -> None:
     """One department's overall level against its target and the organisation, then per dimension."""
     name = v.label(department_id)
     st.subheader(f"{esc_label(name)}: trend", anchor=False)
-    trend = trends.department_trend(v.db, department_id, v.filters)
+    trend = v.read(trends.department_trend, department_id, v.filters)
     _headline(trend, v.quarter)
     if trend["overall"].notna().any():
-        v.show(charts.department_trend(trend, height=400 if v.meeting else 280), "trend_overall", f"{name} trend",
-               title=f"{name}: overall level per quarter", span=True)
+        v.show(charts.department_trend, trend, "trend_overall", f"{name} trend", span=True,
+               options=dict(height=400 if v.meeting else 280), title=f"{name}: overall level per quarter")
         st.caption("Solid: the department's overall level. Dashed: its target. Dotted: the organisation's "
                    "mean. A break in the line is a quarter without a submitted assessment.")
-        multiples = trends.dimension_trends(v.db, department_id, v.filters)
-        v.show(charts.dimension_multiples(multiples, width=380 if v.meeting else 280, large_text=v.meeting),
-               "trend_dimensions", f"{name} dimensions", title=f"{name}: level and target per dimension", span=True)
+        multiples = v.read(trends.dimension_trends, department_id, v.filters)
+        v.show(charts.dimension_multiples, multiples, "trend_dimensions", f"{name} dimensions", span=True,
+               options=dict(width=380 if v.meeting else 280, large_text=v.meeting),
+               title=f"{name}: level and target per dimension")
     else:
         st.info(f"{esc(name)} has no submitted assessment between {v.filters.first} and {v.filters.last}.")
     if not v.meeting and not v.hidden:
@@ -134,26 +162,26 @@ def gaps(v: View, department_id: str | None) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown(f"**{esc(v.label(department_id))}**" if department_id else "**Department**")
-        frame = trends.department_gaps(v.db, department_id, v.quarter, v.filters) if department_id else None
+        frame = v.read(trends.department_gaps, department_id, v.quarter, v.filters) if department_id else None
         if frame is None or frame.empty:
             st.info("No submitted scores for this department in this quarter.")
         else:
             name = v.label(department_id)
-            v.show(charts.department_gaps(frame, large_text=v.meeting), "trend_department_gaps",
-                   f"{name} gaps {v.quarter}", title=f"{name}: level and target per dimension, {v.quarter}")
+            v.show(charts.department_gaps, frame, "trend_department_gaps", f"{name} gaps {v.quarter}",
+                   options=dict(large_text=v.meeting), title=f"{name}: level and target per dimension, {v.quarter}")
     with right:
         st.markdown("**Organisation: mean gap per dimension**")
-        frame = trends.organisation_gaps(v.db, v.quarter, v.filters)
+        frame = v.read(trends.organisation_gaps, v.quarter, v.filters)
         if frame.empty:
             st.info(f"No submitted scores for {v.quarter}.")
         else:
-            v.show(charts.organisation_gaps(frame, large_text=v.meeting), "trend_org_gaps",
-                   f"organisation gaps {v.quarter}", title=f"Mean gap to target per dimension, {v.quarter}")
-    spread = trends.distribution(v.db, v.quarter, v.filters)
+            v.show(charts.organisation_gaps, frame, "trend_org_gaps", f"organisation gaps {v.quarter}",
+                   options=dict(large_text=v.meeting), title=f"Mean gap to target per dimension, {v.quarter}")
+    spread = v.read(trends.distribution, v.quarter, v.filters)
     if not spread.empty:
         st.markdown("**How departments are spread over the levels, per dimension**")
-        v.show(charts.distribution(spread, large_text=v.meeting), "trend_distribution", f"distribution {v.quarter}",
-               title=f"Departments per level and dimension, {v.quarter}")
+        v.show(charts.distribution, spread, "trend_distribution", f"distribution {v.quarter}",
+               options=dict(large_text=v.meeting), title=f"Departments per level and dimension, {v.quarter}")
 
 
 def movers(v: View) -> None:
@@ -162,34 +190,34 @@ def movers(v: View) -> None:
                                   ("trend_movers_quarter", "trend_movers_year")):
         with column:
             st.markdown(f"**Since {other}**")
-            moved = trends.movers(v.db, v.quarter, other, v.filters)
+            moved = v.read(trends.movers, v.quarter, other, v.filters)
             if v.hidden:
                 moved = trends.hide_names(moved, v.aliases)
             if moved.empty:
                 st.info(f"No department's overall level changed between {other} and {v.quarter}.")
             else:
-                v.show(charts.movers(moved, large_text=v.meeting), key, f"movers {other} to {v.quarter}",
+                v.show(charts.movers, moved, key, f"movers {other} to {v.quarter}", options=dict(large_text=v.meeting),
                        title=f"Change in overall level, {other} to {v.quarter}")
     st.caption(method.MOVERS)
 
 
 def improvement_flow(v: View) -> None:
-    if not flow.backlog_ready(v.db):
+    if not v.read(flow.backlog_ready):
         st.caption("Improvement flow appears here once the improvement backlog has items.")
         return
     st.subheader("Improvement flow")
     a, b = st.columns(2, gap="large")
     with a:
         st.markdown("**Opened and closed per quarter**")
-        v.show(charts.opened_closed(flow.opened_closed(v.db, v.filters)), "flow_opened_closed",
+        v.show(charts.opened_closed, v.read(flow.opened_closed, v.filters), "flow_opened_closed",
                "improvements opened and closed", title="Improvements raised and closed per quarter", span=True)
         st.markdown("**Age of open improvements**")
-        v.show(charts.open_age(flow.open_age(v.db, v.filters)), "flow_age", "age of open improvements",
-               title="Open improvements by age")
+        v.show(charts.open_age, v.read(flow.open_age, v.filters, clock.today()), "flow_age",
+               "age of open improvements", title="Open improvements by age")
     with b:
         st.markdown("**Work in progress by status**")
-        v.show(charts.work_in_progress(flow.work_in_progress(v.db, v.filters)), "flow_wip", "work in progress",
+        v.show(charts.work_in_progress, v.read(flow.work_in_progress, v.filters), "flow_wip", "work in progress",
                title="Open improvements by status")
         st.markdown("**Cycle time: median days from raised to closed**")
-        v.show(charts.cycle_time(flow.cycle_time(v.db, v.filters)), "flow_cycle_time", "cycle time",
+        v.show(charts.cycle_time, v.read(flow.cycle_time, v.filters), "flow_cycle_time", "cycle time",
                title="Median days from raised to closed, per quarter", span=True)

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 QUARTER_KEY, DEPARTMENT_KEY, MEETING_KEY = "trend_quarter", "trend_department", "meeting_mode"
-HEATMAP_KEY = "trend_heatmap"
+HEATMAP_KEY, HEATMAP_ALL_KEY = "trend_heatmap", "trend_heatmap_all"
 _URL = {QUARTER_KEY: "quarter", DEPARTMENT_KEY: "department", MEETING_KEY: "meeting"}
 _SEEN = "_trend_heatmap_seen"
 
