@@ -29,16 +29,22 @@ import streamlit as st
 from streamlit import dataframe_util
 
 from ..charts import figures as charts
+from .cached import Shared, spelled
 
 
 @dataclass(frozen=True, eq=False)
 class Plot:
-    """How to draw one chart: `build(frame, **options)`, in meeting-room type when `meeting`."""
+    """How to draw one chart: `build(frame, **options)`, in meeting-room type when `meeting`.
+
+    `source`, when given, is small and says everything the rows depend on (the read that made them:
+    ui/cached.py's key, and how the page changed them); the spec is then cached under it, and the rows
+    are not hashed on every run."""
 
     build: Callable[..., alt.TopLevelMixin]
     frame: pd.DataFrame
     options: dict[str, Any] = field(default_factory=dict)
     meeting: bool = False
+    source: tuple | None = None
 
     def chart(self) -> alt.TopLevelMixin:
         chart = self.build(self.frame, **self.options)
@@ -80,19 +86,30 @@ def browser_spec(chart: alt.TopLevelMixin) -> dict:
     return spec
 
 
+SPECS = Shared(128)
+
+
 @st.cache_data(max_entries=160, show_spinner=False)
-def _spec(builder: str, frame: pd.DataFrame, options: dict, meeting: bool, _build: Callable) -> dict:
-    """One recipe's spec, shared by every session (keyed by the builder's name, the rows' content, the
-    options and the mode; a copy is handed out each time)."""
-    return browser_spec(Plot(_build, frame, options, meeting).chart())
+def _spec_of_rows(builder: str, rows: pd.DataFrame, options: dict, meeting: bool, _build: Callable) -> dict:
+    """The spec of a recipe without a source, keyed by its rows' content (hashed on every call)."""
+    return browser_spec(Plot(_build, rows, options, meeting).chart())
+
+
+def _spec(chart: Plot) -> dict:
+    """The recipe's spec, built once and shared by every session: under its source when it has one (see
+    Plot), else under its rows' content. Each caller gets its own copy of the top level."""
+    builder = f"{chart.build.__module__}.{chart.build.__qualname__}"
+    if chart.source is None:
+        return _spec_of_rows(builder, chart.frame, chart.options, chart.meeting, _build=chart.build)
+    key = (builder, chart.source, spelled(sorted(chart.options.items())), chart.meeting)
+    return dict(SPECS.get(key, lambda: browser_spec(chart.chart())))
 
 
 def draw(chart: Plot, key: str | None = None, name: str | None = None, **kwargs):
     """st.vega_lite_chart of the recipe's cached spec, full width, in the chart's own theme; `name`
     leads its text alternative. Returns what st.vega_lite_chart returns (the selection state when
     on_select is given)."""
-    spec = _spec(f"{chart.build.__module__}.{chart.build.__qualname__}", chart.frame, chart.options, chart.meeting,
-                 _build=chart.build)
+    spec = _spec(chart)
     # usermeta lets tests and tools tell the charts apart; the description is the chart's accessible
     # text (Streamlit's alt= would set the same, with a logged warning that it replaced ours)
     if key:

@@ -24,7 +24,7 @@ from ..organisation import organisation_name
 from ..trends import flow, method
 from ..trends import queries as trends
 from . import trend_view as view
-from .cached import read
+from .cached import read, source
 from .chart_export import Plot, show_chart
 from .text import esc, esc_label
 
@@ -53,12 +53,18 @@ class View:
         """query(db, *args), shared by every session until the next write."""
         return read(self.db, query, *args)
 
-    def show(self, build: Callable, frame, key: str, name: str, *, title: str | None = None, span: bool = False,
-             options: dict | None = None, **kwargs):
-        """One chart, `build(frame, **options)`, in the page's mode (meeting mode: the same theme in
+    def show(self, build: Callable, rows: tuple, key: str, name: str, *, title: str | None = None,
+             span: bool = False, options: dict | None = None, **kwargs):
+        """One chart, `build(frame, **options)` over the frame `rows` = (query, *args) reads (department
+        names hidden when the page hides them), in the page's mode (meeting mode: the same theme in
         meeting-room type, downloads in a small popover); `title` (default `name`) heads its images."""
-        return show_chart(Plot(build, frame, options or {}, self.meeting), key, name, title=title,
-                          subtitle=self.subtitle(span), discreet=self.meeting, **kwargs)
+        query, *args = rows
+        frame = self.read(query, *args)
+        if self.hidden and "department_id" in frame:
+            frame = trends.hide_names(frame, self.aliases)
+        plot = Plot(build, frame, options or {}, self.meeting, source=(*source(self.db, query, *args), self.hidden))
+        return show_chart(plot, key, name, title=title, subtitle=self.subtitle(span), discreet=self.meeting,
+                          **kwargs)
 
 
 def filters(db: Database, names: dict[str, str], defaults: trends.Filters, quarters: list[str], meeting: bool):
@@ -92,9 +98,8 @@ def heatmap(v: View, department: str | None = None) -> None:
     bounded = total > HEATMAP_ROWS and not (
         st.toggle(f"Show all {total} departments", key=view.HEATMAP_ALL_KEY,
                   help=f"Off: the {HEATMAP_ROWS} departments furthest below target, and the one chosen."))
-    cells = v.read(trends.heatmap, v.quarter, v.filters, HEATMAP_ROWS if bounded else None, chosen)
-    if v.hidden:
-        cells = trends.hide_names(cells, v.aliases)
+    rows = (trends.heatmap, v.quarter, v.filters, HEATMAP_ROWS if bounded else None, chosen)
+    cells = v.read(*rows)
     if cells.empty:
         st.info("No departments or dimensions match the filters.")
         return
@@ -103,7 +108,7 @@ def heatmap(v: View, department: str | None = None) -> None:
     drawn = cells["department_id"].nunique()
     name = f"heatmap {v.quarter}" + (f", {drawn} of {total} departments, furthest below target first" if bounded
                                      else "")
-    v.show(charts.heatmap, cells, view.HEATMAP_KEY, name, options=dict(large_text=v.meeting, selected=chosen,
+    v.show(charts.heatmap, rows, view.HEATMAP_KEY, name, options=dict(large_text=v.meeting, selected=chosen,
                                                                          ranked=bounded),
            title=f"Maturity by department and dimension, {v.quarter}", on_select="rerun",
            selection_mode=charts.HEATMAP_SELECTION)
@@ -139,15 +144,15 @@ def department(v: View, department_id: str) -> None:
     """One department's overall level against its target and the organisation, then per dimension."""
     name = v.label(department_id)
     st.subheader(f"{esc_label(name)}: trend", anchor=False)
-    trend = v.read(trends.department_trend, department_id, v.filters)
+    trend_rows = (trends.department_trend, department_id, v.filters)
+    trend = v.read(*trend_rows)
     _headline(trend, v.quarter)
     if trend["overall"].notna().any():
-        v.show(charts.department_trend, trend, "trend_overall", f"{name} trend", span=True,
+        v.show(charts.department_trend, trend_rows, "trend_overall", f"{name} trend", span=True,
                options=dict(height=400 if v.meeting else 280), title=f"{name}: overall level per quarter")
         st.caption("Solid: the department's overall level. Dashed: its target. Dotted: the organisation's "
                    "mean. A break in the line is a quarter without a submitted assessment.")
-        multiples = v.read(trends.dimension_trends, department_id, v.filters)
-        v.show(charts.dimension_multiples, multiples, "trend_dimensions", f"{name} dimensions", span=True,
+        v.show(charts.dimension_multiples, (trends.dimension_trends, department_id, v.filters), "trend_dimensions", f"{name} dimensions", span=True,
                options=dict(width=380 if v.meeting else 280, large_text=v.meeting),
                title=f"{name}: level and target per dimension")
     else:
@@ -162,25 +167,28 @@ def gaps(v: View, department_id: str | None) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown(f"**{esc(v.label(department_id))}**" if department_id else "**Department**")
-        frame = v.read(trends.department_gaps, department_id, v.quarter, v.filters) if department_id else None
+        rows = (trends.department_gaps, department_id, v.quarter, v.filters)
+        frame = v.read(*rows) if department_id else None
         if frame is None or frame.empty:
             st.info("No submitted scores for this department in this quarter.")
         else:
             name = v.label(department_id)
-            v.show(charts.department_gaps, frame, "trend_department_gaps", f"{name} gaps {v.quarter}",
+            v.show(charts.department_gaps, rows, "trend_department_gaps", f"{name} gaps {v.quarter}",
                    options=dict(large_text=v.meeting), title=f"{name}: level and target per dimension, {v.quarter}")
     with right:
         st.markdown("**Organisation: mean gap per dimension**")
-        frame = v.read(trends.organisation_gaps, v.quarter, v.filters)
+        rows = (trends.organisation_gaps, v.quarter, v.filters)
+        frame = v.read(*rows)
         if frame.empty:
             st.info(f"No submitted scores for {v.quarter}.")
         else:
-            v.show(charts.organisation_gaps, frame, "trend_org_gaps", f"organisation gaps {v.quarter}",
+            v.show(charts.organisation_gaps, rows, "trend_org_gaps", f"organisation gaps {v.quarter}",
                    options=dict(large_text=v.meeting), title=f"Mean gap to target per dimension, {v.quarter}")
-    spread = v.read(trends.distribution, v.quarter, v.filters)
+    rows = (trends.distribution, v.quarter, v.filters)
+    spread = v.read(*rows)
     if not spread.empty:
         st.markdown("**How departments are spread over the levels, per dimension**")
-        v.show(charts.distribution, spread, "trend_distribution", f"distribution {v.quarter}",
+        v.show(charts.distribution, rows, "trend_distribution", f"distribution {v.quarter}",
                options=dict(large_text=v.meeting), title=f"Departments per level and dimension, {v.quarter}")
 
 
@@ -190,13 +198,11 @@ def movers(v: View) -> None:
                                   ("trend_movers_quarter", "trend_movers_year")):
         with column:
             st.markdown(f"**Since {other}**")
-            moved = v.read(trends.movers, v.quarter, other, v.filters)
-            if v.hidden:
-                moved = trends.hide_names(moved, v.aliases)
-            if moved.empty:
+            rows = (trends.movers, v.quarter, other, v.filters)
+            if v.read(*rows).empty:
                 st.info(f"No department's overall level changed between {other} and {v.quarter}.")
             else:
-                v.show(charts.movers, moved, key, f"movers {other} to {v.quarter}", options=dict(large_text=v.meeting),
+                v.show(charts.movers, rows, key, f"movers {other} to {v.quarter}", options=dict(large_text=v.meeting),
                        title=f"Change in overall level, {other} to {v.quarter}")
     st.caption(method.MOVERS)
 
@@ -209,15 +215,15 @@ def improvement_flow(v: View) -> None:
     a, b = st.columns(2, gap="large")
     with a:
         st.markdown("**Opened and closed per quarter**")
-        v.show(charts.opened_closed, v.read(flow.opened_closed, v.filters), "flow_opened_closed",
+        v.show(charts.opened_closed, (flow.opened_closed, v.filters), "flow_opened_closed",
                "improvements opened and closed", title="Improvements raised and closed per quarter", span=True)
         st.markdown("**Age of open improvements**")
-        v.show(charts.open_age, v.read(flow.open_age, v.filters, clock.today()), "flow_age",
+        v.show(charts.open_age, (flow.open_age, v.filters, clock.today()), "flow_age",
                "age of open improvements", title="Open improvements by age")
     with b:
         st.markdown("**Work in progress by status**")
-        v.show(charts.work_in_progress, v.read(flow.work_in_progress, v.filters), "flow_wip", "work in progress",
+        v.show(charts.work_in_progress, (flow.work_in_progress, v.filters), "flow_wip", "work in progress",
                title="Open improvements by status")
         st.markdown("**Cycle time: median days from raised to closed**")
-        v.show(charts.cycle_time, v.read(flow.cycle_time, v.filters), "flow_cycle_time", "cycle time",
+        v.show(charts.cycle_time, (flow.cycle_time, v.filters), "flow_cycle_time", "cycle time",
                title="Median days from raised to closed, per quarter", span=True)

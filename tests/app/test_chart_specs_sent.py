@@ -33,7 +33,7 @@ def test_the_browser_spec_is_altairs_spec_with_the_rows_as_arrow(demo_db):
         assert len(back) == len(rows) == 90 and {"department_id", "cell", "evidence"} <= set(back.columns)
 
 
-def test_a_recipe_is_built_once_and_each_caller_gets_its_own_copy(demo_db, monkeypatch):
+def test_a_recipe_is_built_once_and_each_caller_gets_its_own_copy(demo_db):
     f = trends.default_filters(demo_db)
     rows = trends.organisation_gaps(demo_db, f.last, f)
     built = []
@@ -42,12 +42,14 @@ def test_a_recipe_is_built_once_and_each_caller_gets_its_own_copy(demo_db, monke
         built.append(options)
         return charts.organisation_gaps(frame, **options)
 
-    chart_export._spec.clear()
-    recipe = chart_export.Plot(counting, rows, {"large_text": True}, meeting=True)
-    name = "tests.counting"
-    first = chart_export._spec(name, recipe.frame, recipe.options, recipe.meeting, _build=counting)
+    def recipe(frame, source):
+        return chart_export.Plot(counting, frame, {"large_text": True}, meeting=True, source=source)
+
+    first = chart_export._spec(recipe(rows, ("gaps", 1)))
     first["usermeta"] = {"changed": "by the first caller"}
-    again = chart_export._spec(name, rows.copy(), {"large_text": True}, True, _build=counting)
+    again = chart_export._spec(recipe(rows.copy(), ("gaps", 1)))
     assert built == [{"large_text": True}] and "usermeta" not in again
-    other = chart_export._spec(name, rows.head(3), {"large_text": True}, True, _build=counting)
+    other = chart_export._spec(recipe(rows.head(3), ("gaps", 2)))      # another source: built again
     assert len(built) == 2 and other != again
+    without = chart_export.Plot(counting, rows.head(2), {"large_text": True}, meeting=True)
+    assert chart_export._spec(without) == chart_export._spec(without) and len(built) == 3   # keyed by the rows
