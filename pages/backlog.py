@@ -9,6 +9,7 @@ from esm_maturity.backlog.fields import OPEN_STATUSES
 from esm_maturity.charts import figures as charts
 from esm_maturity.maturity import dimensions
 from esm_maturity.ui import backlog_filters, backlog_grid, chart_export, item_form
+from esm_maturity.ui.cached import read, source
 from esm_maturity.ui.context import departments_or_stop, page_setup, show_flash
 from esm_maturity.ui.identity import may
 
@@ -23,13 +24,13 @@ dims = {d.dimension_id: d.name for d in dimensions(db)}
 can_edit = may(actor, Permission.backlog, note="You can read the backlog and its items.")
 
 # --- filters: they live in the URL, so a link reproduces the view -------------------------------------------
-filters = backlog_filters.filter_bar(departments, dims, queries.owners(db))
+filters = backlog_filters.filter_bar(departments, dims, read(db, queries.owners))
 
-counts = queries.status_counts(db, filters)
+counts = read(db, queries.status_counts, filters)
 metrics = st.columns(5)
 metrics[0].metric("Open", sum(counts[s] for s in OPEN_STATUSES))
 metrics[1].metric("In progress", counts["in progress"])
-metrics[2].metric("Overdue", queries.overdue_count(db, filters, clock.today()), help="Open items past their due date")
+metrics[2].metric("Overdue", read(db, queries.overdue_count, filters, clock.today()), help="Open items past their due date")
 metrics[3].metric("Measuring", counts["measuring"])
 metrics[4].metric("Closed", counts["closed"])
 
@@ -50,12 +51,12 @@ with st.expander("How the suggested priority is worked out", icon=":material/cal
 
 # --- value / effort chart ------------------------------------------------------------------------------------
 st.subheader("Value and effort of open items")
-plotted = queries.chart_items(db, filters)
+plotted = read(db, queries.chart_items, filters)
 if plotted.empty:
     st.info("No open items with both a value and an effort under these filters.")
 else:
-    chart_export.draw(chart_export.plot(charts.value_effort, plotted), "backlog_value_effort",
-                      "Value and effort of open items")
+    chart_export.draw(chart_export.Plot(charts.value_effort, plotted, source=source(db, queries.chart_items, filters)),
+                      "backlog_value_effort", "Value and effort of open items")
     total = int(plotted["plottable"].iloc[0])
     st.caption("Top left are the quick wins: high value for little effort. Bigger circles close bigger maturity "
                "gaps; darker ones have a higher suggested priority."

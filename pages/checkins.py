@@ -7,6 +7,7 @@ from esm_maturity.access import Permission, allowed, allowed_somewhere
 from esm_maturity.checkins import cadence, queries, screen
 from esm_maturity.checkins.timeline import timeline
 from esm_maturity.ui import cadence_view, checkin_detail, checkin_form, forms
+from esm_maturity.ui.cached import read
 from esm_maturity.ui.context import MISSING, departments_or_stop, page_setup, show_flash
 from esm_maturity.ui.identity import may, own_first
 from esm_maturity.ui.text import esc
@@ -69,7 +70,7 @@ with browse_tab:
             checkin_detail.edit_form(db, actor, checkin)
 
 with cadence_tab:
-    view = cadence.cadence(db, today, cadence_view.quiet_days_field())
+    view = read(db, cadence.cadence, today, cadence_view.quiet_days_field())
     cadence_view.counts(view)
     cadence_view.lists(view)
 

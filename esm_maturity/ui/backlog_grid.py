@@ -24,6 +24,7 @@ from ..db import Database
 from ..limits import LIMITS
 from ..models import Actor
 from . import forms
+from .cached import read
 from .context import flash, MISSING
 from .item_form import SCOPE as ITEM_FORM
 from .text import esc
@@ -63,7 +64,7 @@ class Grid:
 
 def rows(db: Database, filters: Filters) -> Grid:
     """The grid's rows: the live ones, or while edits are pending the ones the person is editing."""
-    fresh = list_items(db, filters)
+    fresh = read(db, list_items, filters)
     signature = hashlib.sha1(repr(filters).encode()).hexdigest()[:10]
     key = f"backlog_grid_{st.session_state.setdefault(_ROUND, 0)}_{signature}"
     st.session_state[KEY] = key

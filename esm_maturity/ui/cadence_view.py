@@ -13,6 +13,7 @@ from ..checkins.cadence import DEFAULT_QUIET_DAYS, Cadence
 from .context import MISSING
 
 QUIET_DAYS_KEY = "quiet_days"
+LIST_ROWS = 50   # rows of a list drawn on the page; the rest are counted and downloadable
 EXPLAINED = ("Active departments without a check-in", "Open check-in actions past their due date",
              "Active departments whose self-assessment for this quarter is not submitted")
 
@@ -33,22 +34,24 @@ def counts(view: Cadence, *, explained: bool = False) -> None:
 
 
 def lists(view: Cadence) -> None:
-    """The three lists in full, each with the words for when it is empty."""
+    """The three lists, each with the words for when it is empty (the first LIST_ROWS rows of a long one,
+    and all of them as CSV)."""
     st.subheader("Departments gone quiet", anchor=False)
-    _table(view.quiet.drop(columns=["department_id"]),
+    _table(view.quiet.drop(columns=["department_id"]), "departments gone quiet", "quiet",
            f"Every active department has met in the last {view.quiet_days} days.",
            {"department": "Department", "champion": "Champion",
             "last_checkin": st.column_config.DateColumn("Last check-in"), "days_since": "Days since",
             "next_planned": st.column_config.DateColumn("Next planned")})
     st.subheader("Overdue actions", anchor=False)
     _table(view.overdue[["action_id", "text", "owner", "department", "due_on", "days_overdue", "checkin_id",
-                         "item_id"]],
+                         "item_id"]], "overdue actions", "overdue",
            "No open action is past its due date.",
            {"action_id": "Action", "text": "What", "owner": "Owner", "department": "Department",
             "due_on": st.column_config.DateColumn("Due"), "days_overdue": "Days overdue", "checkin_id": "Agreed at",
             "item_id": "Backlog item"})
     st.subheader(f"Self-assessment not submitted for {view.quarter}", anchor=False)
-    _table(view.not_submitted.drop(columns=["department_id"]), f"Every active department has submitted {view.quarter}.",
+    _table(view.not_submitted.drop(columns=["department_id"]), "departments not submitted", "not_submitted",
+           f"Every active department has submitted {view.quarter}.",
            {"department": "Department", "champion": "Champion", "status": "Status"})
 
 
@@ -69,17 +72,28 @@ def summary(view: Cadence) -> None:
     if view.overdue.empty:
         st.success("No open action is past its due date.")
         return
-    st.dataframe(view.overdue[["text", "owner", "department", "due_on", "days_overdue"]], hide_index=True,
+    st.dataframe(view.overdue[["text", "owner", "department", "due_on", "days_overdue"]].head(LIST_ROWS), hide_index=True,
                  placeholder=MISSING, width="stretch", column_config={
                      "text": st.column_config.TextColumn("Overdue action", width=380),
                      "owner": st.column_config.TextColumn("Owner", width=140),
                      "department": st.column_config.TextColumn("Department", width=150),
                      "due_on": st.column_config.DateColumn("Due", width=100),
                      "days_overdue": st.column_config.NumberColumn("Days overdue", width=100)})
+    if len(view.overdue) > LIST_ROWS:
+        st.caption(f"The {LIST_ROWS} most overdue of {len(view.overdue):,} open actions past their due date; "
+                   "Check-ins → Cadence lists them all.")
 
 
-def _table(frame: pd.DataFrame, all_clear: str, columns: dict[str, Any]) -> None:
+def _table(frame: pd.DataFrame, what: str, key: str, all_clear: str, columns: dict[str, Any]) -> None:
+    """The list, or `all_clear` when it is empty; a long one shows its first LIST_ROWS rows, says how many
+    there are and offers all of them as a CSV file (made only on the click)."""
     if frame.empty:
         st.success(all_clear)
-    else:
-        st.dataframe(frame, hide_index=True, placeholder=MISSING, width="stretch", column_config=columns)
+        return
+    st.dataframe(frame.head(LIST_ROWS), hide_index=True, placeholder=MISSING, width="stretch", column_config=columns)
+    if len(frame) > LIST_ROWS:
+        row = st.container(horizontal=True, vertical_alignment="center")
+        row.caption(f"The first {LIST_ROWS} of {len(frame):,} {what}.")
+        row.download_button(f"All {len(frame):,} as CSV", data=lambda: frame.to_csv(index=False).encode("utf-8"),
+                            file_name=f"{key.replace('_', '-')}.csv", mime="text/csv", key=f"cadence_{key}_csv",
+                            on_click="ignore", icon=":material/download:", type="tertiary")

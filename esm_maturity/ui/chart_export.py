@@ -51,10 +51,6 @@ class Plot:
         return charts.for_meeting(chart) if self.meeting else chart
 
 
-def plot(build: Callable[..., alt.TopLevelMixin], frame: pd.DataFrame, *, meeting: bool = False, **options) -> Plot:
-    return Plot(build, frame, options, meeting)
-
-
 def _named_data(chart: Any, datasets: dict[str, bytes]) -> Any:
     """The chart with each table of rows it holds replaced by a named dataset (its Arrow bytes go into
     `datasets`, named by their hash), in it and in its layers, concatenations and facets' specs."""
