@@ -122,13 +122,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def serve_command(organisation: bool, address: str, extra: list[str]) -> list[str]:
-    """`streamlit run app.py` on 127.0.0.1 in local mode; on `address` (default all interfaces) with
-    sign-in configured. A local-mode server never listens further, whatever `extra` asks."""
+    """`streamlit run app.py` (through esm_maturity.ui.server) on 127.0.0.1 in local mode; on `address`
+    (default all interfaces) with sign-in configured. A local-mode server never listens further,
+    whatever `extra` asks."""
     where = (address.strip() or "0.0.0.0") if organisation else "127.0.0.1"
     if not organisation:
         extra = [a for i, a in enumerate(extra) if not a.startswith("--server.address")
                  and not (i and extra[i - 1] == "--server.address")]
-    return [sys.executable, "-m", "streamlit", "run", str(config.PROJECT_ROOT / "app.py"),
+    # Streamlit's own command line, with the landing page's work done while the first browser loads it
+    return [sys.executable, "-m", "esm_maturity.ui.server", "run", str(config.PROJECT_ROOT / "app.py"),
             "--server.address", where, *extra]
 
 

@@ -4,12 +4,10 @@ import streamlit as st
 
 from esm_maturity.access import Permission, allowed
 from esm_maturity import clock, overview
-from esm_maturity.checkins import cadence
-from esm_maturity.charts import figures as charts
 from esm_maturity.demo.organisation import load_demo
 from esm_maturity.models import EsmError, Quarter
-from esm_maturity.ui import cadence_view, chart_export
-from esm_maturity.ui.cached import read, source
+from esm_maturity.ui import cadence_view, chart_export, overview_view
+from esm_maturity.ui.cached import read
 from esm_maturity.ui.context import MISSING, page_setup, show_error, show_flash
 from esm_maturity.ui.text import esc
 
@@ -53,7 +51,8 @@ picked = st.selectbox("Quarter", choices, key="overview_quarter", width=200)
 quarter = Quarter.parse(picked)
 st.query_params["quarter"] = str(quarter)
 
-done = read(db, overview.completion, quarter)
+landing = overview_view.reads(db, quarter, clock.today())
+done = landing.completion
 submitted = int((done["status"] == "submitted").sum())
 cols = st.columns(4)
 cols[0].metric("Departments", len(done))
@@ -76,18 +75,17 @@ with left:
                        "submitted_on": st.column_config.DateColumn("On", format="YYYY-MM-DD", width=92)})
 with right:
     st.subheader("Organisation average per dimension")
-    averages = read(db, overview.dimension_averages, quarter)
+    averages = landing.averages
     if averages["departments"].sum() == 0:
         st.info(f"No submitted self-assessments for {quarter} yet.")
     else:
-        chart_export.draw(chart_export.Plot(charts.dimension_averages, averages,
-                                            source=source(db, overview.dimension_averages, quarter)), "overview_averages",
+        chart_export.draw(overview_view.averages_chart(db, quarter, averages), "overview_averages",
                           f"Organisation average per dimension, {quarter}")
         st.caption("Bars: mean level of submitted assessments (N/A and not assessed left out). "
                    "Orange ticks: mean target.")
 
 st.subheader(f"Largest movers since {quarter.previous()}")
-moves = read(db, overview.movers, quarter)
+moves = landing.movers
 if moves.empty:
     st.info(f"No scores changed between {quarter.previous()} and {quarter}.")
 else:
@@ -97,6 +95,6 @@ else:
                                 "change": st.column_config.NumberColumn("Change", format="%+d")})
 
 st.subheader("Cadence", anchor=False)
-cadence_view.summary(read(db, cadence.cadence, clock.today()))
+cadence_view.summary(landing.cadence)
 st.page_link("pages/checkins.py", label="Check-ins: record a meeting, follow up actions, change the quiet window",
              icon=":material/groups:")

@@ -52,8 +52,11 @@ class AppServer:
         if db_file is not None:
             env["ESM_DB_PATH"] = str(db_file)
         self.started = time.perf_counter()
+        # the app as `python -m esm_maturity serve` starts it (ui/server.py: Streamlit's command line after a
+        # warm-up); any other script with plain Streamlit
+        launcher = "esm_maturity.ui.server" if script == APP else "streamlit"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless=true",
+            [sys.executable, "-m", launcher, "run", str(script), "--server.headless=true",
              "--server.address=127.0.0.1", f"--server.port={self.port}", "--browser.gatherUsageStats=false",
              "--server.fileWatcherType=none", *args],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)

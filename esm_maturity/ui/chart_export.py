@@ -101,6 +101,11 @@ def _spec(chart: Plot) -> dict:
     return dict(SPECS.get(key, lambda: browser_spec(chart.chart())))
 
 
+def browser_spec_of(chart: Plot) -> dict:
+    """The recipe's spec as draw() sends it (built once, then from the cache)."""
+    return _spec(chart)
+
+
 def draw(chart: Plot, key: str | None = None, name: str | None = None, **kwargs):
     """st.vega_lite_chart of the recipe's cached spec, full width, in the chart's own theme; `name`
     leads its text alternative. Returns what st.vega_lite_chart returns (the selection state when

@@ -15,10 +15,15 @@ def _open_database(path: str) -> Database:
     return open_database(path)
 
 
+def opened() -> Database:
+    """The process-wide database, opened once (EsmError when it cannot be)."""
+    return _open_database(str(config.db_path()))
+
+
 def database() -> Database:
     """The process-wide database, opened once; a clear message and a stop if it cannot be opened."""
     try:
-        return _open_database(str(config.db_path()))
+        return opened()
     except EsmError as err:
         st.error(str(err), icon=":material/database:")
         st.stop()

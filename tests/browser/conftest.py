@@ -60,7 +60,7 @@ class Server:
         self.db_file = db_file
         self._log = open(log_file, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+            [sys.executable, "-m", "esm_maturity.ui.server", "run", "app.py", "--server.headless=true",
              "--server.address=127.0.0.1", f"--server.port={self.port}", "--browser.gatherUsageStats=false",
              "--server.fileWatcherType=none", *(args or [])],
             cwd=ROOT, env={**os.environ, "ESM_DB_PATH": str(db_file), "ESM_ACTOR": "alice", "ESM_ROLE": "admin",
