@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -13,6 +16,21 @@ from . import identity
 from .registry import PAGES
 
 _state = threading.local()  # each session's script runs on its own thread
+
+# At most PAGE_RUNS pages run at once in this process; a session beyond them waits its turn. They share
+# one interpreter lock, so more at once only spreads the same work thinner, while every run holds its
+# page's elements until they are sent: with fifty people opening Trends together the server's memory
+# peaked higher and stayed higher after they left (python -m esm_maturity bench pages), and nobody was
+# served sooner. Sign-in screens and fragments run outside it.
+PAGE_RUNS = 2 * (os.cpu_count() or 1)
+_turns = threading.BoundedSemaphore(PAGE_RUNS)
+
+
+@contextmanager
+def page_turn() -> Iterator[None]:
+    """While a page runs: one of the PAGE_RUNS turns (waits for one to be free)."""
+    with _turns:
+        yield
 
 # The tab icon is a file shipped here, sent inline as a data: URL. A ":material/...:" page icon
 # would make every browser fetch the icon from Google's font servers (the Material icons inside
@@ -37,7 +55,8 @@ def run_app() -> None:
     identity.sidebar(actor)
     _state.depth = getattr(_state, "depth", 0) + 1
     try:
-        navigation.run()
+        with page_turn():
+            navigation.run()
     finally:
         _state.depth -= 1
 
