@@ -80,12 +80,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from .workbook import import_file  # deferred: each command loads only what it needs
+    from .workbook.loader import map_large_blocks  # deferred: as above
 
     path = Path(args.file)
     if not path.is_file():
         raise EsmError(f"there is no file {path}")
+    map_large_blocks()   # this process imports one file and ends: freed buffers go straight back
     with _open(args) as db:
-        report = import_file(db, _actor(args, db), path.read_bytes(), path.name, dry_run=args.dry_run)
+        report = import_file(db, _actor(args, db), path, dry_run=args.dry_run)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
 

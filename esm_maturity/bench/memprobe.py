@@ -2,7 +2,7 @@
 
 The bench runs a job here, so the figure is the job's own, not whatever the benchmark
 process accumulated before it. Resident memory (RSS) is measured, not the Python heap: it
-counts calamine's Rust cells, Arrow buffers, DuckDB and what allocators keep, which
+counts calamine's Rust cells, DuckDB and what allocators keep, which
 tracemalloc never sees.
 
 The libraries the app always has loaded (pandas, pyarrow, DuckDB, python-calamine) are

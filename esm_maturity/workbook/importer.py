@@ -11,6 +11,7 @@ for the records it created (their keys), and one for the file with its hash.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Callable
 
 from .. import clock
@@ -137,10 +138,12 @@ def combine(parsed: ParsedWorkbook | list[ParsedWorkbook]) -> ParsedWorkbook:
     return forms_to_workbook(items)
 
 
-def import_file(db: Database, actor: Actor, data: bytes, filename: str, *, dry_run: bool) -> ImportReport:
+def import_file(db: Database, actor: Actor, path: Path, *, dry_run: bool) -> ImportReport:
     """Read, check and import (or only preview) one file: the command line's entry point."""
     enabled = {s.name for s in c.SHEETS}
-    parsed = open_workbook(data, filename, enabled)
+    data = path.read_bytes()
+    parsed = open_workbook(data, path.name, enabled)
+    del data   # checked, hashed and handed to calamine (which reads its own copy): 8 MB less for the import
     if dry_run:
         return preview_import(db, actor, parsed)
     try:

@@ -34,22 +34,38 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
+def _glibc(name: str) -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):   # not glibc (musl has no malloc_trim)
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
+    except (OSError, AttributeError):   # not glibc (musl has no malloc_trim or mallopt)
         return None
 
 
-_TRIM = _malloc_trim()
+_TRIM = _glibc("malloc_trim")
+_MALLOPT = _glibc("mallopt")
+_M_MMAP_THRESHOLD = -3
+MAPPED_FROM = 2**20
+
+
+def map_large_blocks() -> None:
+    """For a process that runs one large import and ends (the command line): every C allocation from
+    MAPPED_FROM up gets pages of its own, returned to the system the moment it is freed.
+
+    glibc otherwise raises that threshold after each large free, so the big buffers that follow
+    (calamine's growing cell vectors, one sheet after another) come from the heaps and stay there;
+    a mapped buffer also grows in place (mremap) instead of being copied. About 30 MB less at the
+    peak of the large organisation's import, and no slower.
+    """
+    if _MALLOPT is not None:
+        _MALLOPT(_M_MMAP_THRESHOLD, MAPPED_FROM)
 
 
 def give_back_memory() -> None:
     """Hand freed C heap memory back to the system (glibc keeps it otherwise, one heap per thread).
 
-    A large import frees a whole sheet's cells, or a table's Arrow copy, at a time; without this
+    A large import frees a whole sheet's cells, or a table's rows, at a time; without this
     each thread's heap keeps its largest size and the process peak is their sum. Takes ~0.1 ms.
     """
     if _TRIM is not None:
@@ -65,7 +81,7 @@ class SheetLoader:
     most waits for the reader. A large workbook never sits in memory whole.
     """
 
-    AHEAD_BYTES = 8 * 2**20
+    AHEAD_BYTES = 4 * 2**20
 
     def __init__(self, data: bytes, wanted: Callable[[str], bool]):
         self._data = data
@@ -91,6 +107,7 @@ class SheetLoader:
     def _open(self) -> Future:
         if self._opened is None:
             self._opened = self._pool.submit(_open, self._data)
+            self._data = None   # calamine reads its own copy: the file's bytes need not stay for the import
         return self._opened
 
     def sheet_checked(self, name: str, size: int = 0) -> None:

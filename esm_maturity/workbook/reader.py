@@ -206,7 +206,7 @@ def _parse_columns(rows, positions: Positions, offset: int, title: str, header_i
     count = 0
     while chunk := list(islice(rows, CHUNK_ROWS)):
         width = max(map(len, chunk))
-        if any(len(r) != width for r in chunk):  # calamine's rows are all as wide as the sheet; be safe anyway
+        if min(map(len, chunk)) != width:  # calamine's rows are all as wide as the sheet; be safe anyway
             chunk = [list(r) + [None] * (width - len(r)) for r in chunk]
         by_column = list(zip(*chunk))
         blank_column = [None] * len(chunk)
@@ -237,10 +237,13 @@ def _rows(parsed_columns: list[list], positions: Positions, first: int, count: i
                 slow.update(i for i, v in enumerate(column) if _empty(v))
     else:
         slow = set(range(count))
-    made = map(Row._make, zip(range(first, first + count), zip(*parsed_columns), repeat(None)))
+    made = map(_new_row, repeat(Row), zip(range(first, first + count), zip(*parsed_columns), repeat(None)))
     if not slow:
         return list(made)
     return _checked_rows(made, slow, positions, required, title, formula_rows, bad_rows, issues)
+
+
+_new_row = tuple.__new__   # Row._make without its length check (each tuple made here has Row's three fields)
 
 
 def _checked_rows(made, slow: set[int], positions: Positions, required: list[int], title: str,

@@ -25,9 +25,9 @@ class TableWriter:
     """Runs every use of the transaction in one second thread, so DuckDB writes a finished table
     (without the GIL) while the main thread validates the next sheet.
 
-    The main thread still does the Python part of a write (rows, audit records, Arrow-backed
-    frames: see QueuedTx); the thread only runs statements, in order, one at a time, in the
-    one transaction. A table is written once no step may still change it or read what it
+    The main thread still does the Python part of a write (rows, audit records: see QueuedTx);
+    the thread runs the statements (and the appender's conversion of the rows), in order, one at
+    a time, in the one transaction. A table is written once no step may still change it or read what it
     replaces (each step's sheets.Write says when), and only while no error has been found.
     It is queued just after the next step has read its stored rows, so that read does not
     wait behind the write.
@@ -153,8 +153,8 @@ class TableWriter:
 
 class QueuedTx:
     """The transaction as the main thread sees it while TableWriter runs: each statement is queued
-    for the writer thread (nothing is read back). Rows become an Arrow table in that thread just
-    before their insert, so only one table's Arrow copy exists at a time."""
+    for the writer thread (nothing is read back). Rows go to DuckDB's appender in that thread
+    (Tx.insert_rows): no copy of a table's rows is made on the way."""
 
     def __init__(self, tx: Tx, writer: TableWriter):
         self.now, self.actor = tx.now, tx.actor

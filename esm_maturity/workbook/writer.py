@@ -13,8 +13,6 @@ import re
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
-import xlsxwriter
-
 from .. import __version__, clock
 from . import contract as c
 
@@ -37,6 +35,8 @@ class Writer:
     """A workbook being written; sheets are added in order, rows streamed."""
 
     def __init__(self, target: str | Path | BinaryIO):
+        import xlsxwriter  # deferred: reading or importing a workbook never writes one (the import command skips it)
+
         self.book = xlsxwriter.Workbook(target if not isinstance(target, Path) else str(target), WORKBOOK_OPTIONS)
         self.bold = self.book.add_format({"bold": True, "bg_color": "#E8EEF2", "bottom": 1})
         self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})

@@ -43,6 +43,7 @@ def backlog(ctx: Context, wb: ParsedWorkbook) -> None:
                     after_write=lambda tx, ch: auto_history(tx, ch, covered), permission=Permission.backlog)
     _sort_items(ctx, ps, rows, change, due)
     ctx.changes.append(change)
+    del ps, rows   # the sheet's rows (handed over by a single-use workbook) go before Status history is read
     covered |= status_history(ctx, wb, due)
 
 

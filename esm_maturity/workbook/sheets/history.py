@@ -34,6 +34,7 @@ def status_history(ctx: Context, wb: ParsedWorkbook, due: dict[str, str]) -> set
     items, importer = ctx.state["items"], ctx.actor.name
     i_actor = ps.index.get("actor")
     latest: dict[str, tuple] = {}   # due item -> (changed_at, status) of its latest entry in the sheet
+    add_new = change.new.append      # change.add for a key not stored (the usual case), without the call
     for row, key in keyed(ctx, ps, {"item_id": check_item_id}):
         item, at, status = key
         if item not in items:
@@ -44,7 +45,10 @@ def status_history(ctx: Context, wb: ParsedWorkbook, due: dict[str, str]) -> set
         actor = row.cells[i_actor] if i_actor is not None else None
         if not actor or actor.isspace():   # who moved it: as stored, else the person importing
             actor = old[3] if old is not None else importer
-        change.add((item, at, status, actor), old)
+        if old is None:
+            add_new((item, at, status, actor))
+        else:
+            change.add((item, at, status, actor), old)
         if item in due and (item not in latest or at > latest[item][0]):
             latest[item] = (at, status)
     ctx.changes.append(change)
