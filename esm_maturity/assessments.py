@@ -125,18 +125,36 @@ def _as_dict(entry: ScoreInput) -> dict:
     return {"score": entry.score.level, "na": entry.score.na, "target": entry.target, "evidence": entry.evidence}
 
 
+DIRECT = "direct"   # scores.method of a score typed on the form (rating rounds: esm_maturity/rounds)
+PROVENANCE = ("method", "round_id", "n_valid", "agreement", "rationale")
+
+
 def save_assessment(db: Database, actor: Actor, quarter: Quarter | str, department_id: str,
-                    entries: list[ScoreInput], *, expected_version: int, submit: bool = False) -> int:
+                    entries: list[ScoreInput], *, expected_version: int, submit: bool = False,
+                    provenance: dict[str, dict] | None = None) -> int:
     """Save the form as a draft (or submit it). Returns the assessment's new version.
 
     expected_version is the version the person saw (0 when nothing was stored yet); if
-    someone else saved since, ConflictError is raised and nothing is written.
+    someone else saved since, ConflictError is raised and nothing is written. A score is recorded
+    as typed directly (method "direct") unless `provenance` says where it came from (a rating round's
+    agreement: {dimension_id: {method, round_id, n_valid, agreement, rationale}}).
     """
+    work = assessment_writer(db, actor, quarter, department_id, entries, expected_version=expected_version,
+                             submit=submit, provenance=provenance)
+    return db.write(actor, work)
+
+
+def assessment_writer(db: Database, actor: Actor, quarter: Quarter | str, department_id: str,
+                      entries: list[ScoreInput], *, expected_version: int, submit: bool = False,
+                      provenance: dict[str, dict] | None = None):
+    """save_assessment's checks, then its write as a function of a transaction (for a caller that
+    writes more in the same transaction: a rating round's agreement)."""
     quarter = Quarter.parse(quarter)
     require(db, actor, Permission.score, department_id, entity="assessment", key=f"{quarter}/{department_id}")
     dims = {d.dimension_id: d for d in dimensions(db)}
     previous = stored_scores(db, quarter.previous(), department_id)
     clean = _validate(entries, dims, previous, submit)
+    provenance = provenance or {}
 
     def work(tx: Tx) -> int:
         dept = tx.one("SELECT name, active FROM departments WHERE department_id = $1", [department_id])
@@ -166,25 +184,32 @@ def save_assessment(db: Database, actor: Actor, quarter: Quarter | str, departme
             old = stored.get(entry.dimension_id)
             if old is None and not entry.score.assessed and entry.target is None and not entry.evidence:
                 continue
-            if old is not None and _as_dict(old) == _as_dict(entry):
+            came = provenance.get(entry.dimension_id)
+            if old is not None and _as_dict(old) == _as_dict(entry) and came is None:
                 continue
+            came = came or {"method": DIRECT}
             tx.execute(
                 "INSERT INTO scores (quarter, department_id, dimension_id, score, na, target, evidence, assessed_by, "
-                "assessed_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                "assessed_on, method, round_id, n_valid, agreement, rationale) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
                 "ON CONFLICT (quarter, department_id, dimension_id) DO UPDATE SET score = excluded.score, "
                 "na = excluded.na, target = excluded.target, evidence = excluded.evidence, "
-                "assessed_by = excluded.assessed_by, assessed_on = excluded.assessed_on",
+                "assessed_by = excluded.assessed_by, assessed_on = excluded.assessed_on, method = excluded.method, "
+                "round_id = excluded.round_id, n_valid = excluded.n_valid, agreement = excluded.agreement, "
+                "rationale = excluded.rationale",
                 [str(quarter), department_id, entry.dimension_id, entry.score.level, entry.score.na, entry.target,
-                 entry.evidence, actor.name, today])
+                 entry.evidence, actor.name, today, *(came.get(k) for k in PROVENANCE)])
             tx.audit("score", "score", f"{quarter}/{department_id}/{entry.dimension_id}",
-                     before=_as_dict(old) if old else None, after=_as_dict(entry), department_id=department_id)
+                     before=_as_dict(old) if old else None,
+                     after={**_as_dict(entry), **({k: v for k, v in came.items() if v is not None})},
+                     department_id=department_id)
         if submit or not row:
             tx.audit("submit" if submit else "start", "assessment", f"{quarter}/{department_id}",
                      before={"status": row[0]} if row else None, after={"status": status},
                      department_id=department_id)
         return new_version
 
-    return db.write(actor, work)
+    return work
 
 
 def _write_assessment(tx: Tx, quarter: Quarter, department_id: str, expected_version: int, conflict: str,

@@ -4,6 +4,7 @@
 |--------------|-------|----------|---------------------|---------|
 | score        | yes   | yes      | its departments     | no      |
 | checkin      | yes   | yes      | its departments     | no      |
+| rounds       | yes   | yes      | its departments     | no      |
 | backlog      | yes   | yes      | no                  | no      |
 | departments  | yes   | yes      | no                  | no      |
 | import       | yes   | yes      | yes (rows checked)  | no      |
@@ -13,7 +14,7 @@
 | people       | yes   | no       | no                  | no      |
 | demo         | yes   | no       | no                  | no      |
 
-A department-scoped permission (score, checkin) names the department of the record; a check-in
+A department-scoped permission (score, checkin, rounds) names the department of the record; a check-in
 across departments (no department) is the champions' and admins' work. Every refusal raises
 PermissionDenied, which the database writes to the audit trail.
 """
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 class Permission(enum.Enum):
     score = "score a self-assessment"
     checkin = "record or change a check-in and its actions"
+    rounds = "run a rating round and agree its scores"
     backlog = "change the improvement backlog"
     departments = "add or change departments"
     import_workbook = "import a workbook"
@@ -46,13 +48,13 @@ class Permission(enum.Enum):
         return self.value
 
 
-SCOPED = frozenset({Permission.score, Permission.checkin})
+SCOPED = frozenset({Permission.score, Permission.checkin, Permission.rounds})
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(Permission),
-    Role.champion: frozenset({Permission.score, Permission.checkin, Permission.backlog, Permission.departments,
-                              Permission.import_workbook, Permission.activity}),
-    Role.department: frozenset({Permission.score, Permission.checkin, Permission.import_workbook}),
+    Role.champion: frozenset({Permission.score, Permission.checkin, Permission.rounds, Permission.backlog,
+                              Permission.departments, Permission.import_workbook, Permission.activity}),
+    Role.department: frozenset({Permission.score, Permission.checkin, Permission.rounds, Permission.import_workbook}),
     Role.sponsor: frozenset(),
 }
 

@@ -6,7 +6,7 @@ and on FIN's ("rep-other"). The expected outcome comes from TABLE below, a copy 
 docstring table kept here on purpose: a change to MATRIX alone (or to the docstring alone) fails.
 
 A refusal's audit row names the department of the record when the refused permission is scoped to
-departments (score, checkin) and for a reopen; the other permissions are not about a department.
+departments (score, checkin, rounds) and for a reopen; the other permissions are not about a department.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ ROLES = (Role.admin, Role.champion, Role.department, Role.sponsor)   # the docst
 TABLE = {   # permission row: (admin, champion, department, sponsor)
     "score": ("yes", "yes", "its departments", "no"),
     "checkin": ("yes", "yes", "its departments", "no"),
+    "rounds": ("yes", "yes", "its departments", "no"),
     "backlog": ("yes", "yes", "no", "no"),
     "departments": ("yes", "yes", "no", "no"),
     "import": ("yes", "yes", "yes (rows checked)", "no"),
@@ -85,7 +86,7 @@ def test_the_matrix_is_this_table():
             cell = TABLE[ROW_OF.get(permission, permission.name)][ROLES.index(role)]
             assert (permission in MATRIX[role]) == (cell != "no"), (role, permission)
             assert (role is Role.department and permission in SCOPED) == (cell == "its departments"), (role, permission)
-    assert SCOPED == {P.score, P.checkin}
+    assert SCOPED == {P.score, P.checkin, P.rounds}
     assert set(ROW_OF.get(p, p.name) for p in P) == set(TABLE)
 
 
