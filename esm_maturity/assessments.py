@@ -201,7 +201,8 @@ def assessment_writer(db: Database, actor: Actor, quarter: Quarter | str, depart
                  entry.evidence, actor.name, today, *(came.get(k) for k in PROVENANCE)])
             tx.audit("score", "score", f"{quarter}/{department_id}/{entry.dimension_id}",
                      before=_as_dict(old) if old else None,
-                     after={**_as_dict(entry), **({k: v for k, v in came.items() if v is not None})},
+                     after={**_as_dict(entry), **({k: v for k, v in came.items() if v is not None}
+                                                   if entry.dimension_id in provenance else {})},
                      department_id=department_id)
         if submit or not row:
             tx.audit("submit" if submit else "start", "assessment", f"{quarter}/{department_id}",

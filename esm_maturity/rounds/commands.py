@@ -305,6 +305,9 @@ def _write_answers(tx: Tx, response_id: str, answers: list[Answer]) -> None:
 def _answer_for(tx: Tx, found: Round, invitation_id: str, invitee: str, key: str, answers: list[Answer],
                 source: str, *, editable: bool) -> None:
     existing = tx.one("SELECT response_id FROM round_responses WHERE edit_key = $1", [key])
+    if existing and not editable:
+        raise LockedError("this invitation has been answered already: an offline form's code is used once, and "
+                          "an anonymous answer given while signed in is final")
     if existing:
         _write_answers(tx, existing[0], answers)
     else:
