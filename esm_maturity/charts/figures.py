@@ -249,6 +249,7 @@ def heatmap(frame: pd.DataFrame, *, large_text: bool = False, selected: str | No
     """
     data = _floats(frame, "score", "target").assign(
         evidence=frame["evidence"].fillna(""), level_name=frame["level_name"].fillna(""),
+        **({"agreed": frame["agreed"].fillna("")} if "agreed" in frame else {}),
         mark=frame["cell"].map(lambda c: CELL_MARK.get(c, c)),
         outline=frame["cell"].map(lambda c: RULE if c in EMPTY_CELLS else None))   # per row: no condition to check
     many = data["department_id"].nunique() > 40
@@ -264,6 +265,7 @@ def heatmap(frame: pd.DataFrame, *, large_text: bool = False, selected: str | No
         y=y,
         tooltip=[alt.Tooltip("department:N"), alt.Tooltip("dimension:N"), alt.Tooltip("cell:N", title="level"),
                  alt.Tooltip("level_name:N", title="level name"), alt.Tooltip("target:Q", title="target"),
+                 *([alt.Tooltip("agreed:N", title="rating round")] if "agreed" in data else []),
                  alt.Tooltip("evidence:N")])
     legend_labels = " : ".join(f"datum.label === '{k}' ? '{v} {k}'" for k, v in CELL_MARK.items() if k != "N/A")
     cells = base.mark_rect(cornerRadius=2, cursor="pointer", strokeWidth=1.5).encode(
@@ -516,3 +518,28 @@ def value_effort(frame: pd.DataFrame) -> alt.TopLevelMixin:
     chart = points.properties(height=380, width="container", autosize=alt.AutoSizeParams(type="fit-x",
                                                                                        contains="padding"))
     return _finish(chart, describe.value_effort(frame))
+
+
+# --- rating rounds: one dimension's answers --------------------------------------------------------------
+
+
+def answer_counts(frame: pd.DataFrame) -> alt.TopLevelMixin:
+    """A small histogram of a closed round's answers to one dimension: how many gave each level 1-5.
+
+    Takes five rows (`level` "1".."5", `answers`), made from a results.Shown summary only: a dimension
+    below its round's threshold has no counts to draw."""
+    levels = [str(level) for level in LEVEL_TICKS]
+    data = frame.assign(level=frame["level"].astype(str), answers=frame["answers"].astype(int))
+    chart = alt.Chart(data).mark_bar(cornerRadiusEnd=3).encode(
+        x=alt.X("level:O", sort=levels, scale=alt.Scale(domain=levels), title="Level",
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("answers:Q", title="Answers", axis=COUNT_AXIS),
+        color=alt.Color("level:N", scale=alt.Scale(domain=levels, range=[LEVEL_COLOURS[k] for k in levels]),
+                        legend=None),
+        tooltip=[alt.Tooltip("level:O", title="level"), alt.Tooltip("answers:Q", title="answers")],
+    ).properties(height=150, width="container")
+    counts = dict(zip(data["level"], data["answers"]))
+    total = sum(counts.values())
+    text = (f"{total} answer{'' if total == 1 else 's'} with a level: "
+            + ", ".join(f"level {k} {counts.get(k, 0)}" for k in levels) + ".")
+    return _finish(chart, text)

@@ -49,6 +49,15 @@ class Pack:
     not_submitted: list[tuple[str, str]] = field(default_factory=list)   # (department_id, status)
     quiet: list[tuple[str, str]] = field(default_factory=list)           # (department_id, "last check-in ...")
 
+    @property
+    def agreed_in_rounds(self) -> list[str]:
+        """"Department · dimension n=5 · aligned" for each score of the quarter agreed in a rating round:
+        the badge, never the answers (the heatmap's rows carry it)."""
+        if "agreed" not in self.heatmap:
+            return []
+        rows = self.heatmap[self.heatmap["agreed"].fillna("") != ""]
+        return [f"{self.label(r.department_id)} · {words.plain(r.dimension)} {r.agreed}" for r in rows.itertuples()]
+
     def label(self, department_id: str) -> str:
         return self.labels.get(department_id, words.short(department_id, NAME_LIMIT))
 

@@ -94,7 +94,10 @@ def _headline(prs, pack: Pack) -> None:
 
 
 def _heatmap(prs, pack: Pack) -> None:
-    notes = _notes(method.HEATMAP, method.METHOD, _names_note(pack))
+    rounds = pack.agreed_in_rounds
+    said = ("Agreed in rating rounds (the spread of the answers, never the answers): " + "; ".join(rounds) + "."
+            if rounds else "")
+    notes = _notes(method.HEATMAP, method.METHOD, _names_note(pack), said)
     rows = pack.heatmap["department_id"].nunique()
     # up to 15 departments in large type (the chart sizes rows to its wrapped names); more: its own small step
     chart = charts.heatmap(pack.heatmap, large_text=rows <= 15) if rows else None

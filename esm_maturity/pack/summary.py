@@ -95,9 +95,12 @@ def summary_bytes(pack: Pack) -> bytes:
     s = pack.headline.submissions
     waiting = ", ".join(f"{pack.label(d)} ({status})" for d, status in pack.not_submitted) or "none"
     quiet = ", ".join(f"{pack.label(d)}" for d, _ in pack.quiet) or "none"
+    rounds = pack.agreed_in_rounds
     _table(page, [("Submitted", f"{s.submitted} of {s.departments} departments"),
                   ("Not submitted", short(waiting, LIST_CHARS)),
-                  (f"No check-in in {QUIET_DAYS} days", short(quiet, LIST_CHARS))], (52, None), header=False)
+                  (f"No check-in in {QUIET_DAYS} days", short(quiet, LIST_CHARS)),
+                  *([("Agreed in rating rounds", short("; ".join(rounds), LIST_CHARS))] if rounds else [])],
+           (52, None), header=False)
 
     gaps = pack.organisation_gaps
     if not gaps.empty:

@@ -147,17 +147,27 @@ def may_run(actor: Actor, department_id: str | None) -> bool:
     return allowed(actor, Permission.rounds, department_id)
 
 
-def badge(method: str | None, n_valid: int | None, agreement: str | None) -> str:
-    """What a sponsor sees beside an agreed score: "n=7 · aligned", "below threshold", or "" (scored directly)."""
-    if not method or method == "direct" or agreement is None:
-        return ""
-    if agreement in (BELOW, NO_EVIDENCE):
-        return agreement
-    return f"n={n_valid} · {agreement}" if n_valid else agreement
+def badge_sql(alias: str) -> str:
+    """The badge of a score row `alias` (of the scores table) as SQL: "n=7 · aligned", "below threshold",
+    "no evidence", or '' for a score typed directly. What sponsors see; it holds no count below k,
+    because an agreement below k stores none."""
+    return (f"CASE WHEN {alias}.round_id IS NULL OR {alias}.agreement IS NULL THEN '' "
+            f"WHEN {alias}.n_valid IS NULL THEN {alias}.agreement "
+            f"ELSE 'n=' || CAST({alias}.n_valid AS TEXT) || ' · ' || {alias}.agreement END")
 
 
 def badges(db: Database, quarter: str) -> dict[tuple[str, str], str]:
     """{(department, dimension): badge} of the quarter's scores that came from a rating round."""
-    return {(d, m): badge(method, n, agreement) for d, m, method, n, agreement in db.rows(
-        "SELECT department_id, dimension_id, method, n_valid, agreement FROM scores WHERE quarter = $1 "
+    return {(d, m): b for d, m, b in db.rows(
+        f"SELECT department_id, dimension_id, {badge_sql('s')} FROM scores s WHERE quarter = $1 "
         "AND round_id IS NOT NULL", [str(quarter)])}
+
+
+def agreed_in_rounds(db: Database, department_id: str, quarter: str) -> list[tuple[str, str]]:
+    """(dimension name, badge) of a department's scores for the quarter that a rating round agreed, in
+    model order: what the Trends page and the meeting pack show beside the agreed score."""
+    return [tuple(r) for r in db.rows(
+        f"SELECT m.name, {badge_sql('s')} FROM scores s JOIN dimensions m ON m.dimension_id = s.dimension_id "
+        "JOIN assessments a ON a.quarter = s.quarter AND a.department_id = s.department_id "
+        "AND a.status = 'submitted' WHERE s.quarter = $1 AND s.department_id = $2 AND s.round_id IS NOT NULL "
+        "ORDER BY m.position, m.dimension_id", [str(quarter), department_id])]

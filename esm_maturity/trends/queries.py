@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..db import Database
 from ..models import Quarter, quarter_range
+from ..rounds.results import badge_sql
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class Filters:
 # Submitted scores of active departments within the filters; $1-$6 come from Filters.params().
 _SUBMITTED = (
     "sub AS ("
-    " SELECT s.quarter, s.department_id, s.dimension_id, s.score, s.na, s.target, s.evidence"
+    " SELECT s.quarter, s.department_id, s.dimension_id, s.score, s.na, s.target, s.evidence,"
+    f" {badge_sql('s')} AS agreed"
     " FROM scores s"
     " JOIN assessments a ON a.quarter = s.quarter AND a.department_id = s.department_id"
     "  AND a.status = 'submitted'"
@@ -114,7 +116,7 @@ def heatmap(db: Database, quarter: Quarter, f: Filters, limit: int | None = None
         "  OR department_id = CAST($8 AS TEXT)) "
         "SELECT d.department_id, d.name AS department, m.dimension_id, m.name AS dimension, m.position, "
         " s.score, coalesce(s.na, FALSE) AS na, s.target, substr(coalesce(s.evidence, ''), 1, 200) AS evidence, "
-        " l.name AS level_name, "
+        " l.name AS level_name, coalesce(s.agreed, '') AS agreed, "
         " CASE WHEN done.department_id IS NULL THEN 'not submitted' WHEN s.na THEN 'N/A' "
         "      WHEN s.score IS NULL THEN 'not assessed' ELSE CAST(s.score AS TEXT) END AS cell "
         "FROM drawn d CROSS JOIN dims m "

@@ -21,6 +21,7 @@ from ..charts import figures as charts
 from ..db import Database
 from ..models import Quarter
 from ..organisation import organisation_name
+from ..rounds import results as rounds
 from ..trends import flow, method
 from ..trends import queries as trends
 from . import trend_view as view
@@ -175,6 +176,10 @@ def gaps(v: View, department_id: str | None) -> None:
             name = v.label(department_id)
             v.show(charts.department_gaps, rows, "trend_department_gaps", f"{name} gaps {v.quarter}",
                    options=dict(large_text=v.meeting), title=f"{name}: level and target per dimension, {v.quarter}")
+            agreed = v.read(rounds.agreed_in_rounds, department_id, str(v.quarter))
+            if agreed:
+                st.caption("Agreed in a rating round (the spread of the answers; never the answers): "
+                           + "; ".join(f"{esc(dimension)} {esc(badge)}" for dimension, badge in agreed) + ".")
     with right:
         st.markdown("**Organisation: mean gap per dimension**")
         rows = (trends.organisation_gaps, v.quarter, v.filters)
