@@ -36,6 +36,8 @@ from esm_maturity.demo.organisation import load_demo
 from esm_maturity.departments import add_department, get_department, update_department
 from esm_maturity.organisation import name_and_version, set_organisation_name
 from esm_maturity.models import LEVELS, Actor, EsmError, PermissionDenied, Role, ScoreInput, ScoreValue
+from esm_maturity.rounds import commands as rounds
+from esm_maturity.rounds.records import Answer, Decision
 from esm_maturity.workbook import ImportFailed, apply_import, preview_import, read_upload
 from tests.conftest import ADMIN, CHAMPION, DEMO_ANCHOR, ROOT, SPONSOR, TODAY
 from tests.unit import hostile_corpus as corpus
@@ -44,6 +46,7 @@ DORA = Actor("dora@example.org", Role.department, frozenset({"HR"}))
 OTHER = {"HR": "FIN", "FIN": "HR"}
 Q_NEW = DEMO_ANCHOR.shift(-12)      # before the demo's history: no assessment, no previous scores
 Q_IMPORT = DEMO_ANCHOR.shift(-16)
+Q_ROUNDS = (DEMO_ANCHOR.shift(-20), DEMO_ANCHOR.shift(-21), DEMO_ANCHOR.shift(-22), DEMO_ANCHOR.shift(-23))
 
 # --- the table, as policy.py's docstring states it ------------------------------------------------
 
@@ -114,6 +117,18 @@ def base(demo_file, tmp_path_factory) -> tuple[Path, dict]:
                 "submitted": db.scalar("SELECT max(quarter) FROM assessments WHERE department_id = $1 AND "
                                        "status = 'submitted'", [dept])}
             assert keys[dept]["submitted"], f"the demo has no submitted assessment for {dept}"
+        for dept in ("HR", "FIN"):   # rating rounds: a draft with five invited, an open one, a closed one answered
+            draft = rounds.create_round(db, ADMIN, dept, Q_ROUNDS[0], "anonymous", ["safety"])
+            rounds.invite(db, ADMIN, draft.round_id, [f"{dept}{i}@example.org" for i in range(5)])
+            opened = rounds.create_round(db, ADMIN, dept, Q_ROUNDS[1], "named", ["safety"])
+            rounds.invite(db, ADMIN, opened.round_id, ["one@example.org"])
+            rounds.open_round(db, ADMIN, opened.round_id, expected_version=1)
+            closed = rounds.create_round(db, ADMIN, dept, Q_ROUNDS[2], "named", ["safety"])
+            [token] = rounds.invite(db, ADMIN, closed.round_id, ["two@example.org"])
+            rounds.open_round(db, ADMIN, closed.round_id, expected_version=1)
+            rounds.answer(db, token.token, [Answer("safety", 3)])
+            rounds.close_round(db, ADMIN, closed.round_id, expected_version=2)
+            keys[dept].update(draft=draft.round_id, opened=opened.round_id, closed=closed.round_id)
         steering = record_checkin(db, ADMIN, CheckinInput(held_on=TODAY, kind="steering"),
                                   [ActionInput("Steering matrix action", "Kim")])
         keys["steering"] = steering.checkin_id
@@ -313,6 +328,49 @@ COMMANDS = [
     Command("update_person", ANY(P.people), _rename_person, _person),
 ]
 
+def _round_row(which):
+    return lambda db, dept, k: db.one("SELECT * FROM rating_rounds WHERE round_id = $1", [k[dept][which]])
+
+
+def _invitations(db, dept, k):
+    return db.rows("SELECT * FROM round_invitations WHERE round_id = $1 ORDER BY invitation_id", [k[dept]["draft"]])
+
+
+def _round_version(db, k, dept, which):
+    return _version(db, "rating_rounds", "round_id", k[dept][which])
+
+
+ROUND_COMMANDS = [
+    Command("create_round", OWN(P.rounds),
+            lambda db, actor, dept, k: rounds.create_round(db, actor, dept, Q_ROUNDS[3], "named"),
+            _count("SELECT count(*) FROM rating_rounds WHERE department_id = $1")),
+    Command("invite", OWN(P.rounds),
+            lambda db, actor, dept, k: rounds.invite(db, actor, k[dept]["draft"], ["new@example.org"]), _invitations),
+    Command("revoke", OWN(P.rounds),
+            lambda db, actor, dept, k: rounds.revoke(db, actor, k[dept]["draft"], _invitations(db, dept, k)[0][0]),
+            _invitations),
+    Command("set_mode", OWN(P.rounds),
+            lambda db, actor, dept, k: rounds.set_mode(db, actor, k[dept]["draft"], "named",
+                                                       expected_version=_round_version(db, k, dept, "draft")),
+            _round_row("draft")),
+    Command("open_round", OWN(P.rounds),
+            lambda db, actor, dept, k: rounds.open_round(db, actor, k[dept]["draft"],
+                                                         expected_version=_round_version(db, k, dept, "draft")),
+            _round_row("draft")),
+    Command("close_round", OWN(P.rounds),
+            lambda db, actor, dept, k: rounds.close_round(db, actor, k[dept]["opened"],
+                                                          expected_version=_round_version(db, k, dept, "opened")),
+            _round_row("opened")),
+    Command("agree", OWN(P.rounds),
+            lambda db, actor, dept, k: rounds.agree(db, actor, k[dept]["closed"], [Decision("safety", 3)],
+                                                    expected_version=_round_version(db, k, dept, "closed")),
+            _round_row("closed")),
+    Command("set_threshold", ANY(P.people),
+            lambda db, actor, dept, k: rounds.set_threshold(db, actor, 6, expected_version=0),
+            lambda db, dept, k: rounds.threshold(db)),
+]
+COMMANDS += ROUND_COMMANDS
+
 WHO = {"admin": (ADMIN, "HR"), "champion": (CHAMPION, "HR"), "sponsor": (SPONSOR, "HR"),
        "rep-own": (DORA, "HR"), "rep-other": (DORA, "FIN")}
 
@@ -420,7 +478,8 @@ def test_a_refusal_tells_the_rep_what_to_ask_for(workspace):
 
 # Writers that need no permission: the shipped model loads only into a database without one (every
 # database is opened that way), and the first admin named in the configuration signs in.
-NO_PERMISSION = {"load_default_model", "signed_in"}
+# An answer to a rating round needs an invitation (its token, or the signed-in person's own), not a role.
+NO_PERMISSION = {"load_default_model", "signed_in", "answer", "answer_signed_in"}
 
 
 def test_every_writing_command_is_in_the_matrix():
