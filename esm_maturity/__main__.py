@@ -20,6 +20,12 @@ def _open(args: argparse.Namespace) -> Database:
     return open_database(args.db)
 
 
+def _organisation() -> bool:
+    from .access.identity import SignInSettings  # deferred: each command loads only what it needs
+
+    return SignInSettings.from_secrets(config.read_secrets()).organisation
+
+
 def _actor(args: argparse.Namespace, db: Database) -> Actor:
     """Who a writing command acts as: `--as EMAIL`, checked against the people table; without it, the
     local admin in local mode (no [auth] section in .streamlit/secrets.toml)."""
@@ -73,7 +79,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .workbook import export_to  # deferred: each command loads only what it needs
 
     with _open(args) as db:
-        counts = export_to(db, args.out)
+        # who reads decides the rating rounds' sheets (admins and champions); in organisation mode without
+        # --as, the backup has everything but those
+        reader = _actor(args, db) if args.as_person or not _organisation() else None
+        counts = export_to(db, args.out, reader)
     print(f"Exported to {args.out}: " + ", ".join(f"{n} {sheet}" for sheet, n in counts.items()))
     return 0
 
@@ -164,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
             "self-assessments").add_argument("--days", type=int, default=45,
                                              help="a department is quiet after this many days (default 45)")
     demo.add_argument("--quarter", help="last quarter of the demo's history, YYYY-Qn (default: the current one)")
-    export = command("export", cmd_export, "write the whole database to an Excel workbook (the contract in README)")
+    export = acting(command("export", cmd_export, "write the whole database to an Excel workbook (the contract in "
+                                                   "README)"))
     export.add_argument("out", metavar="OUT.xlsx", help="the workbook to write")
     pack = command("pack", cmd_pack, "make the meeting pack of a quarter: a slide deck (OUT.pptx) or a one-page "
                                      "summary (OUT.pdf), by the file's extension")

@@ -15,7 +15,7 @@ LIMITS: dict[str, dict[str, int]] = {
     "level": {"name": 60, "meaning": 500},
     "rubric": {"description": 1000},
     "assessment": {"submitted_by": 120, "reopen_reason": 500},
-    "score": {"evidence": 4000, "assessed_by": 120, "respondent": 120},
+    "score": {"evidence": 4000, "assessed_by": 120, "respondent": 120, "rationale": 1000},
     "backlog_item": {"title": 200, "description": 4000, "status_reason": 1000, "owner": 120, "raised_by": 120,
                      "outcome": 2000, "lessons": 2000, "source_ref": 60},
     "status_change": {"actor": 120},
@@ -24,6 +24,7 @@ LIMITS: dict[str, dict[str, int]] = {
     "action": {"text": 1000, "owner": 120},
     "person": {"email": 120, "name": 120},
     "organisation": {"name": 120},
+    "round": {"instructions": 2000, "invitee": 120, "comment": 1000},
 }
 
 

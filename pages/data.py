@@ -27,7 +27,7 @@ with export_tab:
     left, right = st.columns(2)
     if left.button("Prepare the export", key="data_export_prepare", icon=":material/table_view:"):
         with st.spinner("Writing the workbook..."):
-            st.session_state["data_export"] = (workbook.export_bytes(db),
+            st.session_state["data_export"] = (workbook.export_bytes(db, actor),
                                                clock.now().strftime("%Y%m%d-%H%M"))
     if "data_export" in st.session_state:
         data, stamp = st.session_state["data_export"]

@@ -8,6 +8,7 @@ from esm_maturity.access import Permission, allowed
 from esm_maturity.departments import list_departments
 from esm_maturity.ui import department_forms, model_forms, people_forms
 from esm_maturity.ui.organisation_form import organisation_form
+from esm_maturity.ui.threshold_form import threshold_form
 from esm_maturity.ui.context import page_setup, show_flash
 from esm_maturity.ui.identity import may
 
@@ -21,6 +22,7 @@ departments_tab, model_tab, *more = st.tabs(["Departments", "Maturity model", *(
 
 with departments_tab:
     organisation_form(db, actor)
+    threshold_form(db, actor)
     frame = department_forms.department_list(db)
     add_col, edit_col = st.columns(2, gap="large")
     with add_col:

@@ -17,3 +17,4 @@ class DemoContext:
     dimensions: list[tuple[str, str]]
     today: dt.date
     counts: dict[str, int] = field(default_factory=dict)
+    rounds: bool = False      # rating rounds follow (rounds.py): their agreed departments start as drafts

@@ -1,8 +1,9 @@
 """A deterministic demo organisation (Northwind Services): ten departments, eight quarters of scores, a
-backlog and a year of check-ins.
+backlog, a year of check-ins and rating rounds in every state.
 
 Each part of the demo is a seeder: a function (tx, ctx) in SEEDERS that writes its rows inside the
-one transaction that loads the demo.
+one transaction that loads the demo. The rating rounds come after it, through the rounds' own commands
+(rounds.py): their rules (k invitees, one answer per token, the agreement) hold as for anyone.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..models import Actor, Quarter, ValidationError, quarter_range
 from .backlog import seed_backlog
 from .checkins import seed_checkins
 from .context import DemoContext
+from .rounds import AGREED_DEPARTMENTS, seed_rounds
 
 DEPARTMENTS = [
     ("HR", "Human Resources", "Dana Whitfield", "Priya Natarajan"),
@@ -78,10 +80,13 @@ def seed_assessments(tx: Tx, ctx: DemoContext) -> None:
             if quarter == current and d_index >= 8:
                 continue  # two departments have not started this quarter
             status = "draft" if quarter == current and d_index >= 6 else "submitted"
+            # A department whose round agrees this quarter's scores is a draft until the agreement submits it
+            # (rounds.py): the same scores, submitted in the end, drawn from the same random numbers.
+            stored = "draft" if quarter == current and ctx.rounds and dept in AGREED_DEPARTMENTS else status
             day = min(quarter.end - dt.timedelta(days=rng.randint(3, 20)), ctx.today)
             champion = DEPARTMENTS[d_index][3]
-            assessment_rows.append((str(quarter), dept, status, champion if status == "submitted" else None,
-                                    day if status == "submitted" else None, 1,
+            assessment_rows.append((str(quarter), dept, stored, champion if stored == "submitted" else None,
+                                    day if stored == "submitted" else None, 1,
                                     dt.datetime.combine(day, dt.time(12))))
             for dim, dim_name in ctx.dimensions:
                 if dim in not_applicable:
@@ -115,12 +120,12 @@ SEEDERS: list[Callable[[Tx, DemoContext], None]] = [seed_organisation, seed_depa
 
 
 def load_demo(db: Database, actor: Actor, anchor: Quarter | None = None, seed: int = 7,
-              today: dt.date | None = None) -> dict[str, int]:
+              today: dt.date | None = None, rounds: bool = True) -> dict[str, int]:
     """Load the demo organisation into a database that has no departments yet.
 
     `today` is the day the demo is built around (default: the clock's today); `anchor` is the
     last quarter of history (default: today's quarter). The same anchor, seed and day always
-    give the same organisation.
+    give the same organisation. `rounds`: with the rating rounds of rounds.py for the anchor quarter.
     """
     require(db, actor, Permission.demo)
     if db.scalar("SELECT count(*) FROM departments"):
@@ -132,7 +137,7 @@ def load_demo(db: Database, actor: Actor, anchor: Quarter | None = None, seed: i
     quarters = quarter_range(anchor.shift(-7), anchor)
     dims = [(r[0], r[1]) for r in db.rows("SELECT dimension_id, name FROM dimensions WHERE active ORDER BY position")]
     today = min(today, anchor.end)
-    ctx = DemoContext(random.Random(seed), quarters, [d[0] for d in DEPARTMENTS], dims, today)
+    ctx = DemoContext(random.Random(seed), quarters, [d[0] for d in DEPARTMENTS], dims, today, rounds=rounds)
 
     def work(tx: Tx) -> dict[str, int]:
         if tx.one("SELECT count(*) FROM departments")[0]:
@@ -142,7 +147,10 @@ def load_demo(db: Database, actor: Actor, anchor: Quarter | None = None, seed: i
         tx.audit("load demo", "organisation", "demo", after={"anchor": str(anchor), **ctx.counts})
         return dict(ctx.counts)
 
-    return db.write(actor, work)
+    counts = db.write(actor, work)
+    if rounds:
+        counts["rating rounds"] = seed_rounds(db, actor, anchor, seed)
+    return counts
 
 
 __all__ = ["load_demo", "SEEDERS"]

@@ -13,6 +13,7 @@ import uuid
 from .. import assessments
 from ..access.policy import Permission, require
 from ..db import Database, Tx
+from ..limits import LIMITS
 from ..maturity import dimensions
 from ..models import (SYSTEM, Actor, ConflictError, LockedError, NotFound, Problem, Quarter, ScoreInput, ScoreValue,
                       ValidationError, clean_text)
@@ -21,7 +22,8 @@ from .records import (ANONYMOUS, ANSWERED, CLOSED, DEFAULT_THRESHOLD, DRAFT, LIN
                       MEETING, MIN_THRESHOLD, MODES, OFFLINE, OPEN, PENDING, REVOKED, ROUND_COLUMNS,
                       SIGNED_IN, AGREED, BELOW, Answer, Decision, Holder, Invitation, Issued, Round)
 
-COMMENT_MAX, INVITEE_MAX, INSTRUCTIONS_MAX, RATIONALE_MAX, MOST_INVITEES = 1000, 120, 2000, 1000, 200
+COMMENT_MAX, INVITEE_MAX, INSTRUCTIONS_MAX = (LIMITS["round"][f] for f in ("comment", "invitee", "instructions"))
+RATIONALE_MAX, MOST_INVITEES = LIMITS["score"]["rationale"], 200
 THRESHOLD_KEY = "anonymity_threshold"
 
 __all__ = ["agree", "answer", "answer_signed_in", "close_round", "create_round", "invite", "open_round",
@@ -343,8 +345,8 @@ def answer(db: Database, token: str, answers: list[Answer], *, source: str = LIN
     def work(tx: Tx) -> None:
         row = tx.one("SELECT invitation_id, round_id, invitee, channel, status FROM round_invitations "
                      "WHERE token_hash = $1", [tokens.invitation_hash(token)])
-        if row is None or row[4] == REVOKED:
-            raise NotFound(_BAD_LINK)
+        if row is None or row[4] == REVOKED or (row[3] == "offline") != (source == OFFLINE):
+            raise NotFound(_BAD_LINK)   # an offline form's code works only through the form's import
         found = _round(tx, row[1])
         _open_for_answers(found)
         offline = source == OFFLINE

@@ -2,8 +2,10 @@
 organisation's identity provider (Streamlit's st.login / st.user / st.logout).
 
 The router resolves the person once per run, before the navigation is drawn; nobody reaches a
-page (or its data) in organisation mode without signing in and holding a role. The rules are
-in esm_maturity.access (identity.py, people.py); this module draws the screens.
+page (or its data) in organisation mode without signing in and holding a role. The one exception is
+a personal link to a rating round (`link_token`): it opens the answer page alone, whose token is the
+only key to one invitation. The rules are in esm_maturity.access (identity.py, people.py); this
+module draws the screens.
 """
 
 from __future__ import annotations
@@ -65,6 +67,30 @@ def resolve() -> Actor:
         st.stop()
     _run.actor = person.actor()
     return _run.actor
+
+
+# A personal link to a rating round (/respond?respond=<token>) needs no sign-in and opens that page alone.
+RESPOND = "respond"             # the link's query parameter, and the respond page's url_path
+_LINK_TOKEN = "_respond_token"  # the session's link token, once taken out of the URL
+
+
+def link_token() -> str | None:
+    """The token of the personal link this session came by, or None. Taken from the URL into the session
+    on the first run, then out of the URL (so the address bar no longer shows it); never shown or logged."""
+    if RESPOND in st.query_params:
+        st.session_state[_LINK_TOKEN] = st.query_params.get(RESPOND) or ""
+        del st.query_params[RESPOND]
+    token = st.session_state.get(_LINK_TOKEN)
+    if token is not None:
+        _run.actor = None   # nobody signed in acts through a link
+    return token
+
+
+def link_pages() -> list:
+    """A link's whole app: the respond page, at its address and at the root (a link to `/?respond=`)."""
+    spec = next(p for p in PAGES if p.url_path == RESPOND)
+    return [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path),
+            st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=f"{RESPOND}-link", default=True)]
 
 
 def current() -> Actor:

@@ -22,7 +22,9 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/backlog.py", "Improvement backlog", ":material/low_priority:", "backlog"),
     PageSpec("pages/trends.py", "Trends", ":material/trending_up:", "trends"),
     PageSpec("pages/checkins.py", "Check-ins", ":material/groups:", "checkins"),
+    PageSpec("pages/rounds.py", "Rating rounds", ":material/how_to_vote:", "rounds", Permission.rounds),
     PageSpec("pages/data.py", "Data", ":material/table_view:", "data"),
     PageSpec("pages/activity.py", "Activity", ":material/history:", "activity", Permission.activity),
     PageSpec("pages/settings.py", "Settings", ":material/settings:", "settings"),
+    PageSpec("pages/respond.py", "Answer a rating round", ":material/rate_review:", "respond"),
 ]

@@ -11,7 +11,7 @@ from typing import Iterator
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from ..access.policy import allowed
+from ..access.policy import allowed_somewhere
 from . import identity
 from .registry import PAGES
 
@@ -48,11 +48,14 @@ def run_app() -> None:
     # With a pages/ folder beside app.py Streamlit starts in its old file-based mode; leave it.
     PagesManager.uses_pages_directory = False
     st.set_page_config(page_title="ESM maturity", page_icon=str(FAVICON), layout="wide")
-    actor = identity.resolve()   # organisation mode: sign in first (or stop on the sign-in screen)
-    navigation = st.navigation(
-        [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path or None, default=not p.url_path)
-         for p in PAGES if p.needs is None or allowed(actor, p.needs)])
-    identity.sidebar(actor)
+    if identity.link_token() is not None:   # a personal link to a rating round: that page alone, no sign-in
+        navigation = st.navigation(identity.link_pages(), position="hidden")
+    else:
+        actor = identity.resolve()   # organisation mode: sign in first (or stop on the sign-in screen)
+        navigation = st.navigation(
+            [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path or None, default=not p.url_path)
+             for p in PAGES if p.needs is None or allowed_somewhere(actor, p.needs)])
+        identity.sidebar(actor)
     _state.depth = getattr(_state, "depth", 0) + 1
     try:
         with page_turn():

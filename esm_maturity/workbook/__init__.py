@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..db import Database
+from ..models import Actor
 from . import contract, forms
 from .importer import apply_import, import_file, preview_import
 from .parsed import Issue, ParsedWorkbook
 from .plan import ImportFailed, ImportReport
 from .reader import open_workbook, read_workbook
+from .round_export import round_sheets
 from .safety import MAX_UPLOAD_BYTES, UnsafeWorkbook
 from .store import export_rows, model_about, model_version, organisation_about
 from .writer import write_workbook
@@ -34,16 +36,20 @@ from .writer import write_workbook
 SHEET_NAMES = frozenset(s.name for s in contract.SHEETS)
 
 
-def export_to(db: Database, target: str | Path | BinaryIO) -> dict[str, int]:
-    """Write the whole database as the contract workbook (a full backup: contract.MACHINE_MANAGED says what it
-    leaves out); returns rows per sheet."""
-    return write_workbook(target, ((s, export_rows(db.rows, s)) for s in contract.SHEETS), model_version(db.rows),
+def export_to(db: Database, target: str | Path | BinaryIO, actor: Actor | None = None) -> dict[str, int]:
+    """Write the whole database as the contract workbook (a full backup: contract.MACHINE_MANAGED and
+    NOT_RESTORED say what it leaves out); returns rows per sheet. For an admin or a champion (`actor`) the
+    export-only rating-round sheets follow (round_export.py: read through the rounds' own results, so
+    nothing below an anonymous round's threshold is written); anyone else's export, or one with no actor,
+    has none."""
+    sheets = [(s, export_rows(db.rows, s)) for s in contract.SHEETS]
+    return write_workbook(target, [*sheets, *round_sheets(db, actor)], model_version(db.rows),
                           model_about(db.rows) + organisation_about(db.rows))
 
 
-def export_bytes(db: Database) -> bytes:
+def export_bytes(db: Database, actor: Actor | None = None) -> bytes:
     buffer = io.BytesIO()
-    export_to(db, buffer)
+    export_to(db, buffer, actor)
     return buffer.getvalue()
 
 

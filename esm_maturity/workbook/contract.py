@@ -33,6 +33,11 @@ BACKLOG_STATUSES, CHECKIN_KINDS = STATUSES, KINDS
 SCORE_CHOICES = ("1", "2", "3", "4", "5", "N/A")
 LEVEL_CHOICES = ("1", "2", "3", "4", "5")
 ROLES = tuple(r.value for r in Role)
+# A score's provenance (esm_maturity/rounds/records.py, which the file side may not import: it reaches the
+# database; tests/unit/test_round_export.py holds that these stay the domain's words).
+SCORE_METHODS = ("direct", "median accepted", "agreed in a meeting")
+AGREEMENTS = ("aligned", "mixed", "split", "below threshold", "no evidence")
+ROUND_ID_MAX = 20
 
 
 @dataclass(frozen=True)
@@ -103,8 +108,15 @@ SCORES = Sheet("Scores", (
     C("quarter", True, QUARTER, 10), C("department_id", True, KEY, 14), C("dimension_id", True, KEY, 24),
     C("score", kind=SCORE, width=8, choices=SCORE_CHOICES), C("target", kind=LEVEL, width=8, choices=LEVEL_CHOICES),
     T("evidence", "score", width=60), T("assessed_by", "score", width=22), C("assessed_on", kind=DATE, width=13),
-    T("respondent", "score", width=22),
+    # where the score came from: typed directly, or agreed in a rating round (its id, valid answers, agreement, why)
+    C("method", kind=CHOICE, width=18, choices=SCORE_METHODS), C("round_id", kind=KEY, width=9, max_len=ROUND_ID_MAX),
+    C("n_valid", kind=INT, width=8), C("agreement", kind=CHOICE, width=15, choices=AGREEMENTS),
+    # why an agreed level departs from the median; limits.py has no line of its own for it yet: the evidence's bound
+    # here, the rounds' own (rounds.commands.RATIONALE_MAX) checked by the import rule (sheets/assessments.py)
+    T("rationale", "score", width=40),
+    T("respondent", "score", width=22),   # last: the name a returned form gave
 ), ("quarter", "department_id", "dimension_id"), "scores")
+PROVENANCE_COLUMNS = ("method", "round_id", "n_valid", "agreement", "rationale")
 
 BACKLOG = Sheet("Backlog", (
     C("item_id", False, KEY, 11), T("title", "backlog_item", True, 40), T("description", "backlog_item", width=50),
@@ -148,6 +160,29 @@ SHEETS: tuple[Sheet, ...] = (DEPARTMENTS, DIMENSIONS, LEVELS, ASSESSMENTS, SCORE
                              ACTIONS, PEOPLE)
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 
+# Rating rounds, export-only and only in an admin's or a champion's export (store.round_sheets reads them through
+# esm_maturity.rounds.results, so an anonymous dimension below its threshold never reaches a file). Import
+# leaves these sheets alone: a round's answers are collected by the round, never restored from a file.
+ROUNDS = Sheet("Rating rounds", (
+    C("round_id", True, KEY, 9), C("department_id", True, KEY, 14), C("quarter", True, QUARTER, 10),
+    C("mode", width=11), C("threshold", kind=INT, width=10), C("status", width=9), C("dimensions", width=40),
+    C("answered", kind=INT, width=10), C("invited", kind=INT, width=9), C("created_by", width=22),
+    C("created_on", kind=DATE, width=12), C("instructions", width=50),
+), ("round_id",), "rating_rounds", note="every round; answered and invited: how many, never who or when")
+ROUND_ANSWERS = Sheet("Round answers", (
+    C("round_id", True, KEY, 9), C("invitee", True, width=30), C("dimension_id", True, KEY, 22),
+    C("level", kind=INT, width=7), C("dont_know", kind=BOOL, width=11), C("comment", width=60),
+), ("round_id", "invitee", "dimension_id"), "round_answers", note="named rounds, once closed: who answered what")
+ROUND_RESULTS = Sheet("Round results", (
+    C("round_id", True, KEY, 9), C("department_id", True, KEY, 14), C("quarter", True, QUARTER, 10),
+    C("mode", width=11), C("dimension_id", True, KEY, 22), C("n_valid", kind=INT, width=8),
+    C("dont_know", kind=INT, width=10), *(C(f"level_{n}", kind=INT, width=8) for n in range(1, 6)),
+    C("median", width=8), C("agreement", width=11),
+), ("round_id", "dimension_id"), "round_answers",
+    note="closed rounds, per dimension; an anonymous round's dimension below its threshold has no row")
+ROUND_SHEETS: tuple[Sheet, ...] = (ROUNDS, ROUND_ANSWERS, ROUND_RESULTS)
+EXPORT_ONLY = frozenset(s.name for s in ROUND_SHEETS)
+
 
 def normalise_name(text: object) -> str:
     """Sheet names and headers match after trimming white space and ignoring case."""
@@ -169,6 +204,15 @@ MACHINE_MANAGED = {
                  "of created records, one for the file with its SHA-256)",
     "schema_migrations": "which migrations this database has run",
     "backlog_seq, checkin_seq, action_seq": "key counters; an import moves them past the keys it brings",
+}
+
+# Stored, typed by people, and still not restored from a workbook: a rating round's invitations (token hashes)
+# and answers stay in the database that collected them, since an anonymous round's answers may never leave it
+# one by one. Admins' and champions' exports show them read-only (ROUND_SHEETS); the agreed scores carry their
+# provenance in Scores (PROVENANCE_COLUMNS), and that is restored.
+NOT_RESTORED = {
+    "rating_rounds, round_invitations, round_responses, round_answers": "a rating round and its answers: "
+        "export-only (ROUND_SHEETS), never imported",
 }
 
 # Offline self-assessment form (forms.py): one sheet per department, fixed layout.

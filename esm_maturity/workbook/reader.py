@@ -113,6 +113,9 @@ def _format(about: dict[str, str]) -> str:
     return fmt
 
 
+_EXPORT_ONLY = {c.normalise_name(name) for name in c.EXPORT_ONLY}
+
+
 def _sheets_to_read(titles: dict[str, str], enabled: set[str] | None,
                     issues: list[Issue]) -> dict[str, tuple[str, c.Sheet]]:
     """Contract name -> (title, spec) of the contract sheets this database stores; others are reported."""
@@ -122,7 +125,11 @@ def _sheets_to_read(titles: dict[str, str], enabled: set[str] | None,
         if key == c.normalise_name(c.ABOUT):
             continue
         spec = known.get(key)
-        if spec is None:
+        if spec is None and key in _EXPORT_ONLY:
+            issues.append(Issue(title, None, None, "is written by the export for reading only (rating rounds are "
+                                                   "collected in the app, never imported); it was left alone",
+                                "warning"))
+        elif spec is None:
             issues.append(Issue(title, None, None, "is not a sheet of the ESM workbook; it was ignored", "warning"))
         elif enabled is not None and spec.name not in enabled:
             issues.append(Issue(title, None, None, "this version of the app does not store this sheet yet; "

@@ -19,7 +19,8 @@ EXPORT_SQL = {
     c.ASSESSMENTS.name: "SELECT quarter, department_id, status, submitted_by, submitted_on FROM assessments "
                         "ORDER BY quarter, department_id",
     c.SCORES.name: "SELECT quarter, department_id, dimension_id, score, target, evidence, assessed_by, assessed_on, "
-                   "respondent, na FROM scores ORDER BY quarter, department_id, dimension_id",
+                   "method, round_id, n_valid, agreement, rationale, respondent, na FROM scores "
+                   "ORDER BY quarter, department_id, dimension_id",
     c.BACKLOG.name: "SELECT item_id, title, description, department_id, dimension_id, status, status_reason, owner, "
                     "value, effort, raised_on, due_on, closed_on, outcome, lessons, raised_by, source, source_ref "
                     "FROM backlog_items ORDER BY item_id",
@@ -38,8 +39,8 @@ EXPORT_SQL = {
 def export_rows(fetch: Fetch, sheet: c.Sheet) -> list[tuple]:
     rows = fetch(EXPORT_SQL[sheet.name], [])
     if sheet is c.SCORES:
-        return [(q, d, dim, c.SCORE_CHOICES[-1] if na else score, target, evidence, by, on, respondent)
-                for q, d, dim, score, target, evidence, by, on, respondent, na in rows]
+        na_word = c.SCORE_CHOICES[-1]
+        return [(*r[:3], na_word if r[-1] else r[3], *r[4:-1]) for r in rows]
     return rows
 
 

@@ -45,7 +45,8 @@ def test_every_text_column_of_the_contract_takes_its_limit_from_limits():
     # every limit is some column's: the workbook carries every text field there is
     assert used == {(entity, field) for entity, fields in LIMITS.items() for field in fields
                     if (entity, field) not in {("assessment", "reopen_reason"),   # the reason goes to the audit trail
-                                               ("organisation", "name")}}         # About's row, not a column
+                                               ("organisation", "name")}          # About's row, not a column
+                    and entity != "round"}   # a rating round's own text: never imported (contract.NOT_RESTORED)
 
 
 def test_the_contract_states_the_limits_where_it_and_the_old_domain_disagreed():
@@ -103,10 +104,39 @@ class Writes:
         reopen_assessment(self.db, ADMIN, quarter, dept, text)
 
     def score(self, field, text):
+        if field == "rationale":
+            return self.score_rationale(text)
         quarter = Quarter.of(TODAY).shift(-20 - len(self.key()))   # long before the demo's quarters
         assert get_assessment(self.db, quarter, "HR") is None
         save_assessment(self.db, CHAMPION, quarter, "HR", [ScoreInput("collaboration", ScoreValue(3), None, text)],
                         expected_version=0)
+
+    def score_rationale(self, text):   # a rating round's agreed score and why
+        from esm_maturity.rounds import commands as rounds   # the rounds' own writes
+        from esm_maturity.rounds.records import Answer, Decision
+
+        quarter = Quarter.of(TODAY).shift(-40 - self.n)
+        self.key()
+        found = rounds.create_round(self.db, ADMIN, "HR", quarter, "named", ["collaboration"])
+        [issued] = rounds.invite(self.db, ADMIN, found.round_id, ["limits@example.org"])
+        rounds.open_round(self.db, ADMIN, found.round_id, expected_version=1)
+        rounds.answer(self.db, issued.token, [Answer("collaboration", 3)])
+        rounds.close_round(self.db, ADMIN, found.round_id, expected_version=2)
+        rounds.agree(self.db, ADMIN, found.round_id, [Decision("collaboration", 3, rationale=text)],
+                     expected_version=3)
+
+    def round(self, field, text):
+        from esm_maturity.rounds import commands as rounds   # the rounds' own writes
+        from esm_maturity.rounds.records import Answer
+
+        quarter = Quarter.of(TODAY).shift(-60 - self.n)
+        self.key()
+        found = rounds.create_round(self.db, ADMIN, "HR", quarter, "named", ["collaboration"],
+                                    instructions=text if field == "instructions" else "")
+        [issued] = rounds.invite(self.db, ADMIN, found.round_id, [text if field == "invitee" else "someone"])
+        if field == "comment":
+            rounds.open_round(self.db, ADMIN, found.round_id, expected_version=1)
+            rounds.answer(self.db, issued.token, [Answer("collaboration", 3, comment=text)])
 
     def backlog_item(self, field, text):
         add_item(self.db, CHAMPION, **{"title": "Limits", "department_id": "HR", field: text})

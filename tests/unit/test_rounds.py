@@ -257,3 +257,15 @@ def test_the_direct_path_stays_and_is_recorded_as_direct(demo_db):
     assessments.save_assessment(demo_db, ADMIN, Q, "FIN", entries, expected_version=0)
     assert demo_db.one("SELECT method, round_id FROM scores WHERE quarter = $1 AND department_id = 'FIN'",
                        [str(Q)]) == ("direct", None)
+
+
+def test_an_offline_forms_code_works_only_through_the_forms_import(demo_db):
+    r = commands.create_round(demo_db, ADMIN, "HR", Q, NAMED)
+    [form] = commands.invite(demo_db, ADMIN, r.round_id, ["Pat"], channel="offline")
+    [link] = commands.invite(demo_db, ADMIN, r.round_id, ["Lee"])
+    _open(demo_db, r)
+    with pytest.raises(NotFound, match="not valid"):
+        commands.answer(demo_db, form.token, [Answer(r.dimension_ids[0], 3)])                # as a link: no
+    with pytest.raises(NotFound, match="not valid"):
+        commands.answer(demo_db, link.token, [Answer(r.dimension_ids[0], 3)], source=OFFLINE)  # a link as a form: no
+    commands.answer(demo_db, form.token, [Answer(r.dimension_ids[0], 3)], source=OFFLINE)

@@ -12,6 +12,7 @@ from operator import itemgetter
 
 from ...access.policy import Permission
 from ...models import Quarter, check_department_id
+from ...rounds.commands import RATIONALE_MAX
 from .. import contract as c
 from ..parsed import ParsedSheet, ParsedWorkbook, Row
 from ..plan import Change, Context
@@ -62,9 +63,10 @@ def scores(ctx: Context, wb: ParsedWorkbook) -> None:
     if ps is None:
         return _check_submissions(ctx, {})
     stored = _stored(ctx, "SELECT quarter, department_id, dimension_id, score, na, target, evidence, assessed_by, "
-                          "assessed_on, respondent FROM scores", 3)
+                          "assessed_on, respondent, method, round_id, n_valid, agreement, rationale FROM scores", 3)
     change = Change(ps.title, "scores", ("quarter", "department_id", "dimension_id", "score", "na", "target",
-                                         "evidence", "assessed_by", "assessed_on", "respondent"), 3, "score",
+                                         "evidence", "assessed_by", "assessed_on", "respondent",
+                                         *c.PROVENANCE_COLUMNS), 3, "score",
                     dept_index=1, permission=Permission.score)
     final_scores = {k: (v[3], v[4]) for k, v in stored.items()}
     written = _sort_scores(ctx, ps, stored, change, final_scores)
@@ -87,6 +89,8 @@ def _sort_scores(ctx: Context, ps: ParsedSheet, stored: dict, change: Change,
                                                                      "assessed_on", "respondent"))
     has_by, has_on, has_resp = i_by is not None, i_on is not None, i_resp is not None
     has_score, has_target, has_evidence = i_score is not None, i_target is not None, i_evidence is not None
+    i_prov = [at.get(name) for name in c.PROVENANCE_COLUMNS]
+    has_prov = any(i is not None for i in i_prov)
     written: list[tuple[Row, tuple, tuple | None]] = []
     actor, today = ctx.actor.name, ctx.today
     # submitted in the app and still submitted after this import: its scores are locked
@@ -116,14 +120,16 @@ def _sort_scores(ctx: Context, ps: ParsedSheet, stored: dict, change: Change,
         if old is None and score is None and not na and target is None and not evidence:
             continue  # nothing to record: not assessed
         respondent = (v[i_resp] or None) if has_resp else (old[9] if old else None)
+        came = _provenance(ctx, ps, row, old, (score, na), [v[i] if i is not None else None for i in i_prov]
+                           if has_prov else None, i_prov)
         if has_by and has_on:
-            new = (quarter, dept, dim, score, na, target, evidence, v[i_by] or None, v[i_on], respondent)
+            new = (quarter, dept, dim, score, na, target, evidence, v[i_by] or None, v[i_on], respondent, *came)
         elif old is not None and (score, na, target, evidence) == old[3:7] and not (has_by or has_on):
-            new = old
+            new = old[:10] + came
         else:
             by = (v[i_by] or None) if has_by else actor
             on = v[i_on] if has_on else today
-            new = (quarter, dept, dim, score, na, target, evidence, by, on, respondent)
+            new = (quarter, dept, dim, score, na, target, evidence, by, on, respondent, *came)
         if old == new:
             unchanged += 1
             continue
@@ -139,6 +145,50 @@ def _sort_scores(ctx: Context, ps: ParsedSheet, stored: dict, change: Change,
         written.append((row, new, old))
     change.unchanged += unchanged
     return written
+
+
+_DIRECT = (c.SCORE_METHODS[0], None, None, None, None)
+_FROM_ROUNDS = frozenset(c.SCORE_METHODS[1:])
+
+
+def _plain(provenance: tuple) -> tuple:
+    """For comparing: a blank text is no text."""
+    return tuple(None if x == "" else x for x in provenance)
+
+
+def _provenance(ctx: Context, ps: ParsedSheet, row: Row, old: tuple | None, level: tuple, given: list | None,
+                at: list) -> tuple:
+    """Where the row's score came from: (method, round_id, n_valid, agreement, rationale).
+
+    A new score takes what the sheet says (a restore brings it as exported; blank: unknown, as before rating
+    rounds). A stored score's provenance is the app's record: kept while its level stays, refused if the sheet
+    changes it; a level changed in the workbook was typed, so if a round had agreed it, it becomes direct."""
+    stored = tuple(old[10:15]) if old else (None,) * 5
+    if given is None:
+        claimed = stored
+    else:   # a column the sheet leaves out keeps what is stored
+        claimed = tuple(stored[j] if at[j] is None else (given[j] if given[j] != "" else None) for j in range(5))
+        rationale = claimed[4]
+        claimed = claimed[:4] + ((rationale or "") if claimed[0] in _FROM_ROUNDS else (rationale or None),)
+    if claimed[4] and len(claimed[4]) > RATIONALE_MAX:
+        ctx.error(_label(ps, row), row.excel_row, "rationale", f"is too long ({len(claimed[4]):,} characters; at "
+                  f"most {RATIONALE_MAX:,})")
+        return stored
+    if old is None:
+        return claimed
+    moved = level != (old[3], old[4])
+    if _plain(claimed) != _plain(stored):
+        if moved and _plain(claimed[1:]) == (None,) * 4 and claimed[0] in (None, c.SCORE_METHODS[0]):
+            return _DIRECT   # the level and its provenance cleared together: typed here
+        ctx.error(_label(ps, row), row.excel_row, "method",
+                  "a score's provenance (method, round_id, n_valid, agreement, rationale) is the app's record of "
+                  "where it came from and cannot be changed in a workbook; leave those cells as exported")
+        return stored
+    if moved and stored[1] is not None:
+        ctx.warn(_label(ps, row), row.excel_row, "score", f"rating round {stored[1]} agreed {old[3]}; the level "
+                 "typed here is recorded as scored directly")
+        return _DIRECT
+    return stored
 
 
 def _evidence_rule(ctx: Context, ps: ParsedSheet, written, final_scores) -> None:
