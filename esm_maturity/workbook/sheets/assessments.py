@@ -148,6 +148,7 @@ def _sort_scores(ctx: Context, ps: ParsedSheet, stored: dict, change: Change,
 
 
 _DIRECT = (c.SCORE_METHODS[0], None, None, None, None)
+_UNKNOWN = (None,) * 5
 _FROM_ROUNDS = frozenset(c.SCORE_METHODS[1:])
 
 
@@ -163,7 +164,9 @@ def _provenance(ctx: Context, ps: ParsedSheet, row: Row, old: tuple | None, leve
     A new score takes what the sheet says (a restore brings it as exported; blank: unknown, as before rating
     rounds). A stored score's provenance is the app's record: kept while its level stays, refused if the sheet
     changes it; a level changed in the workbook was typed, so if a round had agreed it, it becomes direct."""
-    stored = tuple(old[10:15]) if old else (None,) * 5
+    if old is None and (given is None or not any(given)):
+        return _UNKNOWN   # a new score with no provenance in the sheet (the common case: as fast as it can be)
+    stored = tuple(old[10:15]) if old else _UNKNOWN
     if given is None:
         claimed = stored
     else:   # a column the sheet leaves out keeps what is stored
