@@ -30,7 +30,6 @@ OFFLINE_CHANNEL = "offline"   # commands.invite's channel of an offline form (it
 CHANNELS = {LINK: "personal link", OFFLINE_CHANNEL: "offline form (Excel)"}
 _ISSUED, _WANTED = "rounds_issued", "rounds_wanted"
 INVITEES_KEY, CHANNEL_KEY, PICK_KEY = "round_invitees", "round_channel", "round_pick"
-FORMS_MODULE = "esm_maturity.workbook.round_forms"   # the offline forms (another part of issue 15)
 
 
 # --- the department and its rounds --------------------------------------------------------------------
@@ -219,15 +218,9 @@ def respond_link(token: str, base: str | None = None) -> str:
     return f"{base_url() if base is None else base}/{RESPOND_PATH}?{RESPOND_PARAM}={token}"
 
 
-def _offline_forms(db: Database, actor: Actor, round_id: str, issued: list[Issued]) -> bytes | None:
-    try:
-        # deferred: the Excel forms load openpyxl, needed only when forms are issued (and the module is
-        # another part of issue 15: until it exists, the codes are shown without their files)
-        from ..workbook.round_forms import offline_forms
-    except ModuleNotFoundError as err:
-        if err.name != FORMS_MODULE:
-            raise
-        return None
+def _offline_forms(db: Database, actor: Actor, round_id: str, issued: list[Issued]) -> bytes:
+    from ..workbook.round_forms import offline_forms  # deferred: the Excel writer, only when forms are issued
+
     return offline_forms(db, actor, round_id, issued)
 
 
@@ -251,13 +244,9 @@ def show_issued(db: Database, actor: Actor, found: Round, taken: tuple[str, str,
         except EsmError as err:
             show_error(err)
             return
-        if data is None:
-            st.info("The Excel forms cannot be made by this version of the app: write each code into the "
-                    "person's form by hand.")
-        else:
-            st.download_button("Download the offline forms (.zip, one .xlsx per person)", data=data,
-                               file_name=f"{found.round_id}-forms.zip", mime="application/zip",
-                               key="round_forms_download", on_click="ignore", icon=":material/download:")
+        st.download_button("Download the offline forms (.zip, one .xlsx per person)", data=data,
+                           file_name=f"{found.round_id}-forms.zip", mime="application/zip",
+                           key="round_forms_download", on_click="ignore", icon=":material/download:")
 
 
 def invitation_list(db: Database, actor: Actor, found: Round) -> list[tuple[str, str, str, str]]:
@@ -285,15 +274,7 @@ def invitation_list(db: Database, actor: Actor, found: Round) -> list[tuple[str,
 def offline_returns(db: Database, actor: Actor, found: Round) -> None:
     """Upload the offline forms that came back; each value is checked again and each code used once."""
     with st.expander("Import returned offline forms", icon=":material/upload_file:"):
-        try:
-            # deferred: the reader loads openpyxl, needed only when forms come back (and the module is
-            # another part of issue 15: until it exists, this says so)
-            from ..workbook.round_forms import import_offline_forms
-        except ModuleNotFoundError as err:
-            if err.name != FORMS_MODULE:
-                raise
-            st.info("This version of the app cannot read offline forms yet.")
-            return
+        from ..workbook.round_forms import import_offline_forms  # deferred: the Excel reader, only for returns
         uploads = st.file_uploader("Returned forms (.xlsx)", type=["xlsx"], accept_multiple_files=True,
                                    key=f"round_returns_{found.round_id}")
         if not uploads or not st.button("Import their answers", key="round_import_forms", icon=":material/upload:"):
