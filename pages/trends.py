@@ -33,7 +33,7 @@ if meeting:
     view.meeting_style()
 f, hidden = section.filters(db, names, defaults, all_quarters, meeting)
 
-aliases = trends.department_aliases(list(names))
+aliases = read(db, trends.active_aliases)
 label = (lambda d: aliases.get(d, d)) if hidden else (lambda d: names.get(d, d))
 shown = [d for d in names if not f.departments or d in f.departments]
 quarters_desc = [str(q) for q in reversed(f.quarters)]

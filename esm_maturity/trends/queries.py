@@ -237,6 +237,11 @@ def department_aliases(department_ids: list[str]) -> dict[str, str]:
     return {dept: f"Department {i:0{width}d}" for i, dept in enumerate(ordered, start=1)}
 
 
+def active_aliases(db: Database) -> dict[str, str]:
+    """department_aliases of every active department (what a page hides names with)."""
+    return department_aliases(list(department_names(db)))
+
+
 def hide_names(frame: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
     """Replace department keys and names by their aliases (both columns, so nothing leaks).
 
