@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+import pandas as pd
 import streamlit as st
 
 from .. import clock
@@ -177,9 +178,13 @@ def gaps(v: View, department_id: str | None) -> None:
             v.show(charts.department_gaps, rows, "trend_department_gaps", f"{name} gaps {v.quarter}",
                    options=dict(large_text=v.meeting), title=f"{name}: level and target per dimension, {v.quarter}")
             agreed = v.read(rounds.agreed_in_rounds, department_id, str(v.quarter))
-            if agreed:
-                st.caption("Agreed in a rating round (the spread of the answers; never the answers): "
-                           + "; ".join(f"{esc(dimension)} {esc(badge)}" for dimension, badge in agreed) + ".")
+            if agreed:   # text cells: shown as text, never Markdown
+                st.dataframe(pd.DataFrame(agreed, columns=["dimension", "badge"]), hide_index=True, width="stretch",
+                             key="trend_round_badges", column_config={
+                                 "dimension": "Agreed in a rating round",
+                                 "badge": st.column_config.TextColumn("Answers and their agreement", width="medium")})
+                st.caption("n: how many gave a level. Aligned, mixed or split: how far their levels lay apart. "
+                           "Below threshold: too few answers in an anonymous round to show anything.")
     with right:
         st.markdown("**Organisation: mean gap per dimension**")
         rows = (trends.organisation_gaps, v.quarter, v.filters)
