@@ -25,6 +25,10 @@ LIMITS: dict[str, dict[str, int]] = {
     "person": {"email": 120, "name": 120},
     "organisation": {"name": 120},
     "round": {"instructions": 2000, "invitee": 120, "comment": 1000},
+    "stream": {"name": 120, "trigger": 500, "outcome": 500, "consumer": 200, "description": 2000},
+    "stream_step": {"name": 200, "output": 500},
+    "flow": {"note": 2000},
+    "handoff": {"note": 1000},
 }
 
 

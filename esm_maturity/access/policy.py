@@ -5,6 +5,8 @@
 | score        | yes   | yes      | its departments     | no      |
 | checkin      | yes   | yes      | its departments     | no      |
 | rounds       | yes   | yes      | its departments     | no      |
+| streams      | yes   | yes      | streams it owns     | no      |
+| flow         | yes   | yes      | its streams         | no      |
 | backlog      | yes   | yes      | no                  | no      |
 | departments  | yes   | yes      | no                  | no      |
 | import       | yes   | yes      | yes (rows checked)  | no      |
@@ -17,11 +19,18 @@
 A department-scoped permission (score, checkin, rounds) names the department of the record; a check-in
 across departments (no department) is the champions' and admins' work. Every refusal raises
 PermissionDenied, which the database writes to the audit trail.
+
+The value-stream permissions are scoped to a stream (a StreamScope: the people it names): `streams`
+(define a stream and its steps) is a department rep's only for a stream that names them its owner, and
+creating a stream is the champions' and admins' work; `flow` (flow records and hand-off quality) is a
+department rep's for a stream that names them its owner or champion, and for hand-off quality also where
+one of their departments receives the hand-off. A sponsor writes nothing, even when a stream names them.
 """
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..models import Actor, PermissionDenied, Role
@@ -34,6 +43,8 @@ class Permission(enum.Enum):
     score = "score a self-assessment"
     checkin = "record or change a check-in and its actions"
     rounds = "run a rating round and agree its scores"
+    streams = "define a value stream and its steps"
+    flow = "record a value stream's flow and hand-off quality"
     backlog = "change the improvement backlog"
     departments = "add or change departments"
     import_workbook = "import a workbook"
@@ -49,12 +60,36 @@ class Permission(enum.Enum):
 
 
 SCOPED = frozenset({Permission.score, Permission.checkin, Permission.rounds})
+STREAM_SCOPED = frozenset({Permission.streams, Permission.flow})
+
+
+@dataclass(frozen=True)
+class StreamScope:
+    """What a value-stream permission is about: the stream (its key, owner and champion e-mails) and, for
+    hand-off quality, the department receiving the hand-off. No stream: creating one."""
+
+    stream_id: str | None = None
+    owner: str | None = None
+    champion: str | None = None
+    receiving: str | None = None
+
+    def names(self, actor: Actor, permission: "Permission") -> bool:
+        """Does this stream give `actor` (a department rep) `permission`?"""
+        if self.stream_id is None:
+            return False
+        me = actor.name.lower()
+        if permission is Permission.streams:
+            return me == (self.owner or "").lower()
+        return me in {(self.owner or "").lower(), (self.champion or "").lower()} or (
+            self.receiving is not None and self.receiving in actor.departments)
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(Permission),
     Role.champion: frozenset({Permission.score, Permission.checkin, Permission.rounds, Permission.backlog,
-                              Permission.departments, Permission.import_workbook, Permission.activity}),
-    Role.department: frozenset({Permission.score, Permission.checkin, Permission.rounds, Permission.import_workbook}),
+                              Permission.departments, Permission.import_workbook, Permission.activity,
+                              Permission.streams, Permission.flow}),
+    Role.department: frozenset({Permission.score, Permission.checkin, Permission.rounds, Permission.import_workbook,
+                                Permission.streams, Permission.flow}),
     Role.sponsor: frozenset(),
 }
 
@@ -68,21 +103,32 @@ def _a(role: Role) -> str:
     return ("an " if word[0] in "aeiou" else "a ") + word
 
 
-def allowed(actor: Actor, permission: Permission, department_id: str | None = None) -> bool:
-    """May `actor` do this (for this department, when the permission is scoped)? Pages ask this to
-    hide controls; the commands call require()."""
+def allowed(actor: Actor, permission: Permission, department_id: str | None = None, *,
+            stream: StreamScope | None = None) -> bool:
+    """May `actor` do this (for this department, or this stream, when the permission is scoped)? Pages ask
+    this to hide controls; the commands call require()."""
     if permission not in MATRIX.get(actor.role, frozenset()):
         return False
     if actor.role is Role.department and permission in SCOPED:
         return department_id is not None and department_id in actor.departments
+    if actor.role is Role.department and permission in STREAM_SCOPED:
+        return stream is not None and stream.names(actor, permission)
     return True
 
 
 def refusal(actor: Actor, permission: Permission, department_id: str | None = None, *,
-            entity: str = "permission", key: str = "") -> PermissionDenied:
+            entity: str = "permission", key: str = "", stream: StreamScope | None = None) -> PermissionDenied:
     """The error for a refused action, worded for the person who asked."""
     who = f"{actor.label} is {_a(actor.role) if actor.role in MATRIX else 'signed in without a role'}"
-    if permission in MATRIX.get(actor.role, frozenset()) and permission in SCOPED:
+    if permission in MATRIX.get(actor.role, frozenset()) and permission in STREAM_SCOPED:
+        if stream is None or stream.stream_id is None:
+            why = f"{who}: only champions and admins can create a value stream"
+        else:
+            whom = ("its owner" if permission is Permission.streams
+                    else "its owner, its champion or (for hand-off quality) the receiving department")
+            why = (f"{who} and value stream {stream.stream_id} does not name them {whom}, so they cannot "
+                   f"{permission.doing}; ask an admin or the stream's owner")
+    elif permission in MATRIX.get(actor.role, frozenset()) and permission in SCOPED:
         if department_id is None:
             why = f"{who}: only champions and admins can {permission.doing} across departments"
         else:
@@ -98,18 +144,18 @@ def refusal(actor: Actor, permission: Permission, department_id: str | None = No
 
 
 def require_in(actor: Actor, permission: Permission, department_id: str | None = None, *,
-               entity: str = "permission", key: str = "") -> None:
+               entity: str = "permission", key: str = "", stream: StreamScope | None = None) -> None:
     """Inside a write transaction: raise PermissionDenied unless allowed. Database.write rolls the
     transaction back and records the refusal in the audit trail."""
-    if not allowed(actor, permission, department_id):
-        raise refusal(actor, permission, department_id, entity=entity, key=key)
+    if not allowed(actor, permission, department_id, stream=stream):
+        raise refusal(actor, permission, department_id, entity=entity, key=key, stream=stream)
 
 
 def require(db: "Database", actor: Actor, permission: Permission, department_id: str | None = None, *,
-            entity: str = "permission", key: str = "") -> None:
+            entity: str = "permission", key: str = "", stream: StreamScope | None = None) -> None:
     """Before a write: raise PermissionDenied unless allowed, after recording the refusal."""
-    if not allowed(actor, permission, department_id):
-        err = refusal(actor, permission, department_id, entity=entity, key=key)
+    if not allowed(actor, permission, department_id, stream=stream):
+        err = refusal(actor, permission, department_id, entity=entity, key=key, stream=stream)
         db.record_refusal(actor, err)
         raise err
 
@@ -119,10 +165,12 @@ def allowed_somewhere(actor: Actor, permission: Permission) -> bool:
     before it draws a form whose department is chosen in the form."""
     if permission not in MATRIX.get(actor.role, frozenset()):
         return False
+    if actor.role is Role.department and permission in STREAM_SCOPED:
+        return True   # some stream may name them; ask allowed() with the stream
     return actor.role is not Role.department or permission not in SCOPED or bool(actor.departments)
 
 
 def allowed_everywhere(actor: Actor, permission: Permission) -> bool:
     """May `actor` do this for every department (an admin's or a champion's whole-organisation import)?"""
     return permission in MATRIX.get(actor.role, frozenset()) and not (
-        actor.role is Role.department and permission in SCOPED)
+        actor.role is Role.department and permission in SCOPED | STREAM_SCOPED)

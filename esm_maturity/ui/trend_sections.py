@@ -28,6 +28,7 @@ from ..trends import queries as trends
 from . import trend_view as view
 from .cached import read, source
 from .chart_export import Plot, show_chart
+from .context import MISSING
 from .text import esc, esc_label
 
 HEATMAP_ROWS = 25   # departments on the heatmap before "Show all": rows a room can read
@@ -180,7 +181,7 @@ def gaps(v: View, department_id: str | None) -> None:
             agreed = v.read(rounds.agreed_in_rounds, department_id, str(v.quarter))
             if agreed:   # text cells: shown as text, never Markdown
                 st.dataframe(pd.DataFrame(agreed, columns=["dimension", "badge"]), hide_index=True, width="stretch",
-                             key="trend_round_badges", column_config={
+                             placeholder=MISSING, key="trend_round_badges", column_config={
                                  "dimension": "Agreed in a rating round",
                                  "badge": st.column_config.TextColumn("Answers and their agreement", width="medium")})
                 st.caption("n: how many gave a level. Aligned, mixed or split: how far their levels lay apart. "

@@ -24,6 +24,7 @@ from esm_maturity.organisation import name_and_version, set_organisation_name
 from tests.conftest import ADMIN, CHAMPION, ROOT, TODAY
 
 RUBRIC = {level: f"level {level} looks like this" for level in range(1, 6)}
+STREAM_ENTITIES = {"stream", "stream_step", "flow", "handoff"}
 
 
 def text_columns():
@@ -46,7 +47,8 @@ def test_every_text_column_of_the_contract_takes_its_limit_from_limits():
     assert used == {(entity, field) for entity, fields in LIMITS.items() for field in fields
                     if (entity, field) not in {("assessment", "reopen_reason"),   # the reason goes to the audit trail
                                                ("organisation", "name")}          # About's row, not a column
-                    and entity != "round"}   # a rating round's own text: never imported (contract.NOT_RESTORED)
+                    and entity != "round"   # a rating round's own text: never imported (contract.NOT_RESTORED)
+                    and entity not in STREAM_ENTITIES}   # value streams' workbook sheets: next slice
 
 
 def test_the_contract_states_the_limits_where_it_and_the_old_domain_disagreed():
@@ -146,6 +148,41 @@ class Writes:
 
     def organisation(self, field, text):
         set_organisation_name(self.db, ADMIN, text, expected_version=name_and_version(self.db)[1])
+
+    def stream(self, field, text):
+        from esm_maturity.streams.commands import create_stream   # the value streams' own writes
+        from esm_maturity.streams.records import StreamInput
+
+        values = {"name": f"Limits {self.key()}", field: text}
+        create_stream(self.db, ADMIN, StreamInput(**values))
+
+    def stream_step(self, field, text):
+        from esm_maturity.streams.commands import create_stream
+        from esm_maturity.streams.records import StepInput, StreamInput
+
+        values = {"name": "Limits", "output": "", field: text}
+        create_stream(self.db, ADMIN, StreamInput(f"Limits {self.key()}"),
+                      [StepInput(values["name"], "HR", output=values["output"])])
+
+    def _two_department_stream(self):
+        from esm_maturity.streams.commands import create_stream
+        from esm_maturity.streams.records import StepInput, StreamInput
+
+        saved = create_stream(self.db, ADMIN, StreamInput(f"Limits {self.key()}"),
+                              [StepInput("one", "HR"), StepInput("two", "IT")])
+        return saved.stream_id
+
+    def flow(self, field, text):
+        from esm_maturity.streams.flow import record_flow
+        from esm_maturity.streams.records import FlowInput
+
+        record_flow(self.db, ADMIN, self._two_department_stream(), Quarter.of(TODAY), FlowInput(note=text))
+
+    def handoff(self, field, text):
+        from esm_maturity.streams.flow import set_handoff_quality
+
+        stream_id = self._two_department_stream()
+        set_handoff_quality(self.db, ADMIN, stream_id, Quarter.of(TODAY), f"{stream_id}.2", 90, note=text)
 
     def action(self, field, text):
         record_checkin(self.db, CHAMPION, CheckinInput(held_on=TODAY, department_id="HR"),

@@ -7,6 +7,8 @@ docstring table kept here on purpose: a change to MATRIX alone (or to the docstr
 
 A refusal's audit row names the department of the record when the refused permission is scoped to
 departments (score, checkin, rounds) and for a reopen; the other permissions are not about a department.
+The value-stream permissions (streams, flow) are scoped to a stream: a department rep's for a stream that
+names them (owner; for flow also champion, or the department receiving a hand-off): see STREAM_OF.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from esm_maturity.organisation import name_and_version, set_organisation_name
 from esm_maturity.models import LEVELS, Actor, EsmError, PermissionDenied, Role, ScoreInput, ScoreValue
 from esm_maturity.rounds import commands as rounds
 from esm_maturity.rounds.records import Answer, Decision
+from esm_maturity.streams import commands as streams, flow as stream_flow, queries as stream_queries
+from esm_maturity.streams.records import FlowInput, StepInput, StreamInput
 from esm_maturity.workbook import ImportFailed, apply_import, preview_import, read_upload
 from tests.conftest import ADMIN, CHAMPION, DEMO_ANCHOR, ROOT, SPONSOR, TODAY
 from tests.unit import hostile_corpus as corpus
@@ -47,6 +51,8 @@ OTHER = {"HR": "FIN", "FIN": "HR"}
 Q_NEW = DEMO_ANCHOR.shift(-12)      # before the demo's history: no assessment, no previous scores
 Q_IMPORT = DEMO_ANCHOR.shift(-16)
 Q_ROUNDS = (DEMO_ANCHOR.shift(-20), DEMO_ANCHOR.shift(-21), DEMO_ANCHOR.shift(-22), DEMO_ANCHOR.shift(-23))
+Q_STREAM = DEMO_ANCHOR
+STREAM_OWNER = "olu.owner@example.org"
 
 # --- the table, as policy.py's docstring states it ------------------------------------------------
 
@@ -55,6 +61,8 @@ TABLE = {   # permission row: (admin, champion, department, sponsor)
     "score": ("yes", "yes", "its departments", "no"),
     "checkin": ("yes", "yes", "its departments", "no"),
     "rounds": ("yes", "yes", "its departments", "no"),
+    "streams": ("yes", "yes", "streams it owns", "no"),
+    "flow": ("yes", "yes", "its streams", "no"),
     "backlog": ("yes", "yes", "no", "no"),
     "departments": ("yes", "yes", "no", "no"),
     "import": ("yes", "yes", "yes (rows checked)", "no"),
@@ -67,11 +75,23 @@ TABLE = {   # permission row: (admin, champion, department, sponsor)
 ROW_OF = {P.import_workbook: "import"}   # the table's word where it is not the enum's name
 
 
-def table_allows(actor: Actor, permission: P, department: str | None) -> bool:
+def table_allows(actor: Actor, permission: P, scope) -> bool:
+    """`scope`: a department key (or None), or for the value-stream permissions a policy.StreamScope."""
     cell = TABLE[ROW_OF.get(permission, permission.name)][ROLES.index(actor.role)]
     if cell == "its departments":
-        return department is not None and department in actor.departments
+        return scope is not None and scope in actor.departments
+    if cell in ("streams it owns", "its streams"):
+        if not isinstance(scope, policy.StreamScope) or scope.stream_id is None:
+            return False
+        named = {scope.owner} if cell == "streams it owns" else {scope.owner, scope.champion}
+        return actor.name in named or (cell == "its streams" and scope.receiving in actor.departments)
     return cell.startswith("yes")
+
+
+def policy_allows(actor: Actor, permission: P, scope) -> bool:
+    if isinstance(scope, policy.StreamScope):
+        return policy.allowed(actor, permission, stream=scope)
+    return policy.allowed(actor, permission, scope)
 
 
 def test_the_docstring_table_is_this_table():
@@ -89,7 +109,9 @@ def test_the_matrix_is_this_table():
             cell = TABLE[ROW_OF.get(permission, permission.name)][ROLES.index(role)]
             assert (permission in MATRIX[role]) == (cell != "no"), (role, permission)
             assert (role is Role.department and permission in SCOPED) == (cell == "its departments"), (role, permission)
-    assert SCOPED == {P.score, P.checkin, P.rounds}
+            assert (role is Role.department and permission in policy.STREAM_SCOPED) == (
+                cell in ("streams it owns", "its streams")), (role, permission)
+    assert SCOPED == {P.score, P.checkin, P.rounds} and policy.STREAM_SCOPED == {P.streams, P.flow}
     assert set(ROW_OF.get(p, p.name) for p in P) == set(TABLE)
 
 
@@ -129,6 +151,16 @@ def base(demo_file, tmp_path_factory) -> tuple[Path, dict]:
             rounds.answer(db, token.token, [Answer("safety", 3)])
             rounds.close_round(db, ADMIN, closed.round_id, expected_version=2)
             keys[dept].update(draft=draft.round_id, opened=opened.round_id, closed=closed.round_id)
+        add_person(db, ADMIN, DORA.name, "Dora", "department", ["HR"])
+        add_person(db, ADMIN, STREAM_OWNER, "Olu", "sponsor")
+        for dept, owner in (("HR", DORA.name), ("FIN", STREAM_OWNER)):   # HR's names Dora its owner, FIN's does not
+            made = streams.create_stream(db, ADMIN, StreamInput(f"{dept} matrix stream", owner=owner),
+                                         [StepInput("one", "IT"), StepInput("two", "HR"), StepInput("three", "FIN")],
+                                         from_quarter=Q_STREAM)
+            steps = stream_queries.steps_in(db, made.stream_id, Q_STREAM)
+            keys[dept].update(stream=made.stream_id, steps=[x.step_id for x in steps])
+        for dept, at in (("HR", 1), ("FIN", 2)):   # FIN's stream: the hand-off arriving at dept's step
+            keys[dept]["receiving"] = keys["FIN"]["steps"][at]
         steering = record_checkin(db, ADMIN, CheckinInput(held_on=TODAY, kind="steering"),
                                   [ActionInput("Steering matrix action", "Kim")])
         keys["steering"] = steering.checkin_id
@@ -371,6 +403,63 @@ ROUND_COMMANDS = [
 ]
 COMMANDS += ROUND_COMMANDS
 
+# The value-stream commands: HR's stream names Dora its owner; FIN's names someone else.
+STREAM_OF = {"HR": policy.StreamScope("HR", owner=DORA.name), "FIN": policy.StreamScope("FIN", owner=STREAM_OWNER)}
+DEFINE = lambda dept: [(P.streams, STREAM_OF[dept])]   # noqa: E731
+FLOW = lambda dept: [(P.flow, STREAM_OF[dept])]        # noqa: E731
+
+
+def _stream_version(db, k, dept):
+    return _version(db, "value_streams", "stream_id", k[dept]["stream"])
+
+
+def _stream_rows(db, dept, k):
+    return (db.one("SELECT * FROM value_streams WHERE stream_id = $1", [k[dept]["stream"]]),
+            db.rows("SELECT * FROM stream_steps WHERE stream_id = $1 ORDER BY step_id, valid_from", [k[dept]["stream"]]))
+
+
+def _step_change(change):
+    def call(db, actor, dept, k):
+        return change(db, actor, k[dept]["stream"], k[dept]["steps"], _stream_version(db, k, dept))
+    return call
+
+
+STREAM_COMMANDS = [
+    Command("create_stream", lambda dept: [(P.streams, policy.StreamScope())],
+            lambda db, actor, dept, k: streams.create_stream(db, actor, StreamInput(f"New {dept} stream")),
+            _count("SELECT count(*) FROM value_streams")),
+    Command("update_stream", DEFINE,
+            lambda db, actor, dept, k: streams.update_stream(db, actor, k[dept]["stream"],
+                                                             StreamInput(f"{dept} renamed stream"),
+                                                             expected_version=_stream_version(db, k, dept)),
+            _stream_rows),
+    Command("add_step", DEFINE, _step_change(lambda db, actor, s, steps, v: streams.add_step(
+        db, actor, s, StepInput("four", "LEG"), expected_version=v, from_quarter=Q_STREAM)), _stream_rows),
+    Command("remove_step", DEFINE, _step_change(lambda db, actor, s, steps, v: streams.remove_step(
+        db, actor, s, steps[0], expected_version=v, from_quarter=Q_STREAM)), _stream_rows),
+    Command("move_step", DEFINE, _step_change(lambda db, actor, s, steps, v: streams.move_step(
+        db, actor, s, steps[0], 3, expected_version=v, from_quarter=Q_STREAM)), _stream_rows),
+    Command("update_step", DEFINE, _step_change(lambda db, actor, s, steps, v: streams.update_step(
+        db, actor, s, steps[0], StepInput("one", "LEG"), expected_version=v, from_quarter=Q_STREAM)), _stream_rows),
+    Command("save_steps", DEFINE, _step_change(lambda db, actor, s, steps, v: streams.save_steps(
+        db, actor, s, [(steps[1], StepInput("two", "HR")), (None, StepInput("new", "LEG"))], expected_version=v,
+        from_quarter=Q_STREAM)), _stream_rows),
+    Command("record_flow", FLOW,
+            lambda db, actor, dept, k: stream_flow.record_flow(db, actor, k[dept]["stream"], Q_STREAM,
+                                                               FlowInput(lead_time_days=12)),
+            lambda db, dept, k: db.rows("SELECT * FROM stream_flow WHERE stream_id = $1", [k[dept]["stream"]])),
+    Command("set_handoff_quality", FLOW,
+            lambda db, actor, dept, k: stream_flow.set_handoff_quality(db, actor, k[dept]["stream"], Q_STREAM,
+                                                                       k[dept]["steps"][2], 80),
+            lambda db, dept, k: db.rows("SELECT * FROM stream_handoffs WHERE stream_id = $1", [k[dept]["stream"]])),
+    Command("set_handoff_quality_receiving",   # FIN's stream (not naming Dora): the hand-off arriving at dept
+            lambda dept: [(P.flow, policy.StreamScope("FIN", owner=STREAM_OWNER, receiving=dept))],
+            lambda db, actor, dept, k: stream_flow.set_handoff_quality(db, actor, k["FIN"]["stream"], Q_STREAM,
+                                                                       k[dept]["receiving"], 60),
+            lambda db, dept, k: db.rows("SELECT * FROM stream_handoffs WHERE stream_id = $1", [k["FIN"]["stream"]])),
+]
+COMMANDS += STREAM_COMMANDS
+
 WHO = {"admin": (ADMIN, "HR"), "champion": (CHAMPION, "HR"), "sponsor": (SPONSOR, "HR"),
        "rep-own": (DORA, "HR"), "rep-other": (DORA, "FIN")}
 
@@ -409,7 +498,7 @@ def test_each_command_for_each_role(command: Command, who: str, workspace):
     db = open_db(command.fresh)
     needs = command.needs(dept)
     expected = all(table_allows(actor, p, d) for p, d in needs)
-    assert expected == all(policy.allowed(actor, p, d) for p, d in needs)
+    assert expected == all(policy_allows(actor, p, d) for p, d in needs)
     tables, record, last = fingerprint(db), command.probe(db, dept, keys), _last_audit_id(db)
 
     if expected:
@@ -496,6 +585,6 @@ def test_every_writing_command_is_in_the_matrix():
                     ("write", "transaction") and isinstance(n.func.value, ast.Name) and n.func.value.id == "db"
                     for n in ast.walk(node)):
                 writers.add(node.name)
-    covered = {re.sub(r"_(steering|move)$", "", c.name) for c in COMMANDS}
+    covered = {re.sub(r"_(steering|move|receiving)$", "", c.name) for c in COMMANDS}
     assert {"save_assessment", "apply_import", "add_person"} <= writers, "the scan is broken"
     assert writers - NO_PERMISSION <= covered, sorted(writers - NO_PERMISSION - covered)
