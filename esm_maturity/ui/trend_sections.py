@@ -28,7 +28,6 @@ from ..trends import queries as trends
 from . import trend_view as view
 from .cached import read, source
 from .chart_export import Plot, show_chart
-from .context import MISSING
 from .text import esc, esc_label
 
 HEATMAP_ROWS = 25   # departments on the heatmap before "Show all": rows a room can read
@@ -179,11 +178,11 @@ def gaps(v: View, department_id: str | None) -> None:
             v.show(charts.department_gaps, rows, "trend_department_gaps", f"{name} gaps {v.quarter}",
                    options=dict(large_text=v.meeting), title=f"{name}: level and target per dimension, {v.quarter}")
             agreed = v.read(rounds.agreed_in_rounds, department_id, str(v.quarter))
-            if agreed:   # text cells: shown as text, never Markdown
-                st.dataframe(pd.DataFrame(agreed, columns=["dimension", "badge"]), hide_index=True, width="stretch",
-                             placeholder=MISSING, key="trend_round_badges", column_config={
-                                 "dimension": "Agreed in a rating round",
-                                 "badge": st.column_config.TextColumn("Answers and their agreement", width="medium")})
+            if agreed:   # a static table (its cells are Markdown: the dimension's name is user text, escaped;
+                # the badge is the app's own words and figures)
+                st.table(pd.DataFrame([(esc(name), badge) for name, badge in agreed],
+                                      columns=["Agreed in a rating round", "Answers and their agreement"]),
+                         hide_index=True, border="horizontal")
                 st.caption("n: how many gave a level. Aligned, mixed or split: how far their levels lay apart. "
                            "Below threshold: too few answers in an anonymous round to show anything.")
     with right:
