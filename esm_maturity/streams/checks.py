@@ -49,7 +49,8 @@ def check_stream(data: StreamInput) -> StreamInput:
     return StreamInput(name=name, kind=kind, rollup_rule=rule, active=bool(data.active), **values, **people)
 
 
-def _number(value: Any, field: str, *, positive: bool = False, required: bool = False) -> float | None:
+def number(value: Any, field: str, *, positive: bool = False, required: bool = False) -> float | None:
+    """A figure at least 0 (above 0 when `positive`), or None when blank and not required."""
     if is_blank(value):
         if required:
             raise ValidationError("is required", field)
@@ -79,8 +80,8 @@ def check_step(step: StepInput, where: str = "step") -> StepInput:
 
     name = attempt("name", lambda: required_text(step.name, "name", _STEP["name"]))
     output = attempt("output", lambda: clean_text(step.output or "", "output", _STEP["output"]))
-    weight = attempt("weight", lambda: _number(1.0 if step.weight is None else step.weight, "weight", positive=True))
-    target = attempt("target days", lambda: _number(step.target_days, "target_days"))
+    weight = attempt("weight", lambda: number(1.0 if step.weight is None else step.weight, "weight", positive=True))
+    target = attempt("target days", lambda: number(step.target_days, "target_days"))
     owner = None if is_blank(step.department_id) else str(step.department_id).strip()
     supporting = tuple(dict.fromkeys(str(d).strip() for d in (step.supporting or ()) if not is_blank(d)))
     if owner in supporting:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from ..access.policy import Permission, StreamScope, require
 from ..db import Database, Tx
 from ..limits import LIMITS
-from ..models import Actor, ConflictError, NotFound, Problem, Quarter, ValidationError, clean_text, is_blank
+from ..models import Actor, ConflictError, NotFound, Problem, Quarter, ValidationError, clean_text
+from . import checks
 from .queries import get_stream, handoff_pairs, steps_in
 from .records import (CONFIDENCES, FLOW_COLUMNS, FLOW_FIELDS, SOURCES, Boundary, FlowInput, FlowRecord, FlowSummary)
 
@@ -32,16 +33,9 @@ _COUNTS = {"handoffs", "throughput", "wip", "items"}
 
 
 def _figure(value: Any, field: str) -> float | int | None:
-    if is_blank(value):
+    number = checks.number(value, field)
+    if number is None:
         return None
-    if isinstance(value, bool):
-        raise ValidationError(f"{value} is not a number", field)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{value!r} is not a number", field) from None
-    if number != number or number in (float("inf"), float("-inf")) or number < 0:
-        raise ValidationError(f"{value} is out of range; use a number of at least 0", field)
     if field in _COUNTS:
         if not number.is_integer():
             raise ValidationError(f"{value} is not a whole number", field)
