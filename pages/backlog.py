@@ -24,7 +24,8 @@ dims = {d.dimension_id: d.name for d in dimensions(db)}
 can_edit = may(actor, Permission.backlog, note="You can read the backlog and its items.")
 
 # --- filters: they live in the URL, so a link reproduces the view -------------------------------------------
-filters = backlog_filters.filter_bar(departments, dims, read(db, queries.owners))
+streams = item_form.stream_names(db)   # empty for an organisation without value streams
+filters = backlog_filters.filter_bar(departments, dims, read(db, queries.owners), streams)
 
 counts = read(db, queries.status_counts, filters)
 metrics = st.columns(5)
@@ -47,7 +48,7 @@ else:
     backlog_grid.save_bar(db, actor, grid)
 
 with st.expander("How the suggested priority is worked out", icon=":material/calculate:"):
-    st.markdown(queries.PRIORITY_EXPLAINED)
+    st.markdown(queries.PRIORITY_EXPLAINED + (" " + queries.STREAMS_EXPLAINED if streams else ""))
 
 # --- value / effort chart ------------------------------------------------------------------------------------
 st.subheader("Value and effort of open items")

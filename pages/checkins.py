@@ -6,7 +6,7 @@ from esm_maturity import clock
 from esm_maturity.access import Permission, allowed, allowed_somewhere
 from esm_maturity.checkins import cadence, queries, screen
 from esm_maturity.checkins.timeline import timeline
-from esm_maturity.ui import cadence_view, checkin_detail, checkin_form, forms
+from esm_maturity.ui import cadence_view, checkin_detail, checkin_form, forms, item_form
 from esm_maturity.ui.cached import read
 from esm_maturity.ui.context import MISSING, departments_or_stop, page_setup, show_flash
 from esm_maturity.ui.identity import may, own_first
@@ -39,7 +39,7 @@ with record_tab:
         carry = checkin_form.seen_carry_over(db, department_id, held_on, today)
         with st.form("checkin_form", border=False):
             checkin_form.carry_over_fields(carry, department)
-            checkin_form.meeting()
+            checkin_form.meeting(item_form.stream_names(db))
             checkin_form.new_actions()
             save = st.form_submit_button("Save check-in", type="primary", key="ci_save", icon=":material/save:",
                                          disabled=not allowed(actor, Permission.checkin, department_id))

@@ -5,7 +5,7 @@ import streamlit as st
 from esm_maturity.models import EsmError, Quarter, quarter_range
 from esm_maturity.trends import method
 from esm_maturity.trends import queries as trends
-from esm_maturity.ui import pack_buttons, trend_headline
+from esm_maturity.ui import department_streams, pack_buttons, trend_headline
 from esm_maturity.ui.cached import read
 from esm_maturity.ui import trend_sections as section
 from esm_maturity.ui import trend_view as view
@@ -58,6 +58,7 @@ try:
     section.heatmap(v, department)
     if department:
         section.department(v, department)
+        department_streams.show(v, department)
     section.gaps(v, department)
     section.movers(v)
     section.improvement_flow(v)

@@ -11,7 +11,8 @@ from typing import Any
 from ..access.policy import Permission, require
 from ..db import Database, Tx
 from ..models import Actor, NotFound, Problem, ValidationError, still_as_seen
-from .fields import COLUMNS, COMMITTED, EDITABLE, FINAL_STATUSES, _VERB, clean_fields, item_key, next_statuses
+from .fields import (COLUMNS, COMMITTED, EDITABLE, FINAL_STATUSES, LINK_FIELDS, _VERB, clean_fields, item_key,
+                     next_statuses)
 
 
 # --- rules that need the database ------------------------------------------------------------
@@ -34,8 +35,35 @@ def _check_refs(tx: Tx, item: dict, changed: set[str]) -> None:
                                                     "maturity model"))
         elif not dim[1]:
             problems.append(Problem("dimension_id", f"the dimension {dim[0]!r} is retired; pick an active one"))
+    if {"stream_id", "step_id"} & changed:
+        problems += check_links(tx, item.get("stream_id"), item.get("step_id"), "stream_id" in changed)
     if problems:
         raise ValidationError(problems=problems)
+
+
+def check_links(tx: Tx, stream_id: str | None, step_id: str | None, stream_changed: bool = True) -> list[Problem]:
+    """The problems with an item's value stream and step: the stream must exist (and be active when newly
+    named), the step must be one of that stream's (in any quarter), and a step needs its stream."""
+    if stream_id is None:
+        return [Problem("step_id", f"the step {step_id} needs its value stream: pick the stream first, or clear "
+                                   "the step")] if step_id else []
+    stream = tx.one("SELECT name, active FROM value_streams WHERE stream_id = $1", [stream_id])
+    if stream is None:
+        return [Problem("stream_id", f"{stream_id} is not a value stream; pick one listed on the Value streams "
+                                     "page, or leave it blank")]
+    if stream_changed and not stream[1]:
+        return [Problem("stream_id", f"the value stream {stream_id} ({stream[0]}) is retired; reactivate it on "
+                                     "the Value streams page, or pick an active one")]
+    if step_id is None:
+        return []
+    owner = tx.one("SELECT min(stream_id) FROM stream_steps WHERE step_id = $1", [step_id])[0]
+    if owner is None:
+        return [Problem("step_id", f"{step_id} is not a step of any value stream; pick one of {stream_id}'s "
+                                   "steps, or leave the step blank")]
+    if owner != stream_id:
+        return [Problem("step_id", f"{step_id} is a step of {owner}, not of {stream_id}; pick one of "
+                                   f"{stream_id}'s steps, or leave the step blank")]
+    return []
 
 
 def check_gates(item: dict, moved: bool) -> None:
@@ -98,8 +126,8 @@ def insert_item(tx: Tx, fields: dict) -> str:
     item["raised_by"] = item.get("raised_by") or tx.actor.name
     for name in EDITABLE:
         item.setdefault(name, None if name in ("dimension_id", "value", "effort", "due_on", "closed_on",
-                                              "source_ref") else "")
-    _check_refs(tx, item, {"department_id", "dimension_id"})
+                                              "source_ref", *LINK_FIELDS) else "")
+    _check_refs(tx, item, {"department_id", "dimension_id", *LINK_FIELDS})
     check_gates(item, moved=True)
     if item["status"] in FINAL_STATUSES and item["closed_on"] is None:
         item["closed_on"] = tx.now.date()
@@ -139,6 +167,8 @@ def update_item_in(tx: Tx, item_id: str, changes: dict, expected_version: int) -
         f"there is no improvement {item_id}; it may have been removed, reload the backlog",
         f"{item_id} was changed by someone else after you loaded it. Your edits are still on screen: look at "
         "their change, then save yours again.")
+    if "stream_id" in clean and "step_id" not in clean and clean["stream_id"] != before["stream_id"]:
+        clean["step_id"] = None   # another stream, or none: the old stream's step goes with it
     changed = {k for k, v in clean.items() if v != before[k]}
     if not changed:
         return before["version"]

@@ -31,9 +31,13 @@ _VERB = {"accepted": "accepting", "planned": "planning", "in progress": "startin
 
 COLUMNS = ("item_id", "title", "description", "department_id", "dimension_id", "status", "status_reason", "owner",
            "value", "effort", "raised_on", "raised_by", "due_on", "closed_on", "outcome", "lessons", "source",
-           "source_ref", "version", "created_at", "updated_at")
+           "source_ref", "stream_id", "step_id", "version", "created_at", "updated_at")
 EDITABLE = frozenset(COLUMNS) - {"item_id", "version", "created_at", "updated_at"}
 _ITEM_ID_RE = re.compile(r"^CI-\d{4,}$")
+# The value stream an item lifts and one of its steps (keys: VS-1, VS-1.2), checked against the streams by
+# the commands; LINK_FIELDS are sent by the item forms only when the organisation has streams.
+LINK_FIELDS = ("stream_id", "step_id")
+LINK_KEY_MAX = 40
 _TEXT_LIMITS = LIMITS["backlog_item"]
 
 
@@ -117,6 +121,8 @@ def _clean_one(name: str, value: Any) -> Any:
         return parse_day(value, name)
     if name == "source_ref":   # a reference (an action's key, an assessment's quarter/department/dimension)
         return None if is_blank(value) else _reference(value, name)
+    if name in LINK_FIELDS:
+        return parse_link(value, name)
     if name == "item_id":
         text = str(value).strip().upper()
         if not _ITEM_ID_RE.match(text):
@@ -130,6 +136,18 @@ def _reference(value: Any, name: str) -> str:
     problem = too_long(text, _TEXT_LIMITS[name])
     if problem:
         raise ValidationError(problem, name)
+    return text
+
+
+def parse_link(value: Any, name: str = "stream_id") -> str | None:
+    """A stream's or a step's key as typed (trimmed), None when blank."""
+    if is_blank(value):
+        return None
+    text = str(value).strip()
+    if len(text) > LINK_KEY_MAX or not text.isprintable():
+        raise ValidationError(f"{str(value)[:LINK_KEY_MAX]!r} is not a "
+                              f"{'value stream' if name == 'stream_id' else 'step'} key; keys look like "
+                              f"{'VS-1' if name == 'stream_id' else 'VS-1.2'}", name)
     return text
 
 
@@ -167,6 +185,17 @@ def form_values(item: dict) -> dict:
 def form_fields(values: dict) -> dict:
     """A form's values as an item's fields: a blank choice is no value (None)."""
     return {name: (value or None) if name in _BLANK_CHOICES else value for name, value in values.items()}
+
+
+def link_values(item: dict) -> dict:
+    """What the item forms' stream and step choices show for a stored item ('' for none)."""
+    return {name: item.get(name) or "" for name in LINK_FIELDS}
+
+
+def link_fields(stream_id: Any, step_id: Any) -> dict:
+    """The forms' stream and step choices as an item's fields: no stream is no step either."""
+    stream = stream_id or None
+    return {"stream_id": stream, "step_id": (step_id or None) if stream else None}
 
 
 def status_choices(status: str) -> list[str]:

@@ -32,6 +32,10 @@ PRIORITY_EXPLAINED = (
     "*Effort points*: S = 1, M = 2, L = 3, XL = 5 (blank counts as M). "
     "So a valuable, small improvement on a dimension far below target comes first; the highest possible is "
     "5 × 5 ÷ 1 = 25.")
+STREAMS_EXPLAINED = (
+    "Value streams do not change the number. When an item's department is at the floor of value streams on "
+    "the item's dimension this quarter (their lever: the stream is only as mature as that department), the "
+    "item says so when opened (\"Lever in 2 value streams: ...\"), so you can weigh that in.")
 
 
 def _in_list(values: tuple[str, ...]) -> str:
@@ -60,8 +64,9 @@ _SELECT = (
     "  CASE WHEN l.target > l.score THEN l.target - l.score ELSE 0 END AS gap,"
     "  CAST(coalesce(i.value, " + str(DEFAULT_VALUE) + ") AS DOUBLE PRECISION)"
     "   * (1 + CASE WHEN l.target > l.score THEN l.target - l.score ELSE 0 END) / " + _EFFORT_POINTS_SQL
-    + " AS priority, " + _STATUS_RANK + " AS status_rank, i.version"
+    + " AS priority, " + _STATUS_RANK + " AS status_rank, i.version, i.stream_id, i.step_id, vs.name AS stream"
     " FROM backlog_items i"
+    " LEFT JOIN value_streams vs ON vs.stream_id = i.stream_id"
     " LEFT JOIN departments d ON d.department_id = i.department_id"
     " LEFT JOIN dimensions m ON m.dimension_id = i.dimension_id"
     " LEFT JOIN latest l ON l.department_id = i.department_id AND l.dimension_id = i.dimension_id"
@@ -70,10 +75,11 @@ _SELECT = (
     "       OR ($3 = 'done' AND i.status IN " + _in_list(FINAL_STATUSES) + ") OR i.status = $3)"
     "  AND ($4 IS NULL OR lower(i.owner) = lower($4))"
     "  AND ($5 IS NULL OR i.item_id ILIKE $5 OR i.title ILIKE $5 OR i.description ILIKE $5"
-    "       OR i.owner ILIKE $5) AND ($6 IS NULL OR i.item_id = $6))")
+    "       OR i.owner ILIKE $5) AND ($6 IS NULL OR i.item_id = $6)"
+    "  AND (CAST($7 AS TEXT) IS NULL OR i.stream_id = $7))")
 
 GRID_COLUMNS = ["item_id", "title", "status", "owner", "value", "effort", "due_on", "priority", "gap", "department",
-                "dimension", "version"]
+                "dimension", "stream", "version"]
 
 
 @dataclass(frozen=True)
@@ -87,27 +93,32 @@ class Filters:
     text: str | None = None
     sort: str = "priority"
     item_id: str | None = None    # one item only (used to refresh a row of the grid)
+    stream_id: str | None = None  # the items that name this value stream
 
     def params(self) -> list:
         status = self.status if self.status in STATUS_GROUPS else parse_status(self.status)
         text = (self.text or "").strip()
         like = f"%{text}%" if text else None  # '%' and '_' typed by a person act as wildcards: harmless
         return [self.department_id or None, self.dimension_id or None, status, (self.owner or "").strip() or None,
-                like, self.item_id or None]
+                like, self.item_id or None, self.stream_id or None]
+
+    def across_statuses(self, status: str) -> "Filters":
+        """The same department, dimension, owner, text and stream, with `status` (the counts, the chart)."""
+        return Filters(self.department_id, self.dimension_id, status, self.owner, self.text, stream_id=self.stream_id)
 
 
 def list_items(db: Database, filters: Filters = Filters(), limit: int | None = 500) -> pd.DataFrame:
     """The filtered items, sorted in DuckDB, with gap and priority; `matching` is the count before the limit."""
     order = SORTS.get(filters.sort, SORTS["priority"])
     sql = (_SELECT + " SELECT *, count(*) OVER () AS matching FROM items ORDER BY " + order
-           + (" LIMIT $7" if limit else ""))
+           + (" LIMIT $8" if limit else ""))
     params = filters.params() + ([int(limit)] if limit else [])
     return db.frame(sql, params)
 
 
 def status_counts(db: Database, filters: Filters = Filters()) -> dict[str, int]:
     """Items per status under the filter's department, dimension, owner and text (any status)."""
-    everything = Filters(filters.department_id, filters.dimension_id, "all", filters.owner, filters.text)
+    everything = filters.across_statuses("all")
     rows = db.rows(_SELECT + " SELECT status, count(*) FROM items GROUP BY status", everything.params())
     counts = {s: 0 for s in STATUSES}
     counts.update({status: int(n) for status, n in rows})
@@ -115,17 +126,17 @@ def status_counts(db: Database, filters: Filters = Filters()) -> dict[str, int]:
 
 
 def overdue_count(db: Database, filters: Filters, today) -> int:
-    open_only = Filters(filters.department_id, filters.dimension_id, "open", filters.owner, filters.text)
-    return int(db.scalar(_SELECT + " SELECT count(*) FROM items WHERE due_on < $7", open_only.params() + [today]))
+    open_only = filters.across_statuses("open")
+    return int(db.scalar(_SELECT + " SELECT count(*) FROM items WHERE due_on < $8", open_only.params() + [today]))
 
 
 def chart_items(db: Database, filters: Filters = Filters(), limit: int = 300) -> pd.DataFrame:
     """Open items with a value and an effort for the value/effort chart: the `limit` highest priorities."""
     status = filters.status if filters.status in OPEN_STATUSES else "open"
-    open_only = Filters(filters.department_id, filters.dimension_id, status, filters.owner, filters.text)
+    open_only = filters.across_statuses(status)
     return db.frame(_SELECT + " SELECT item_id, title, department, dimension, status, owner, value, effort, gap, "
                     "priority, count(*) OVER () AS plottable FROM items WHERE value IS NOT NULL AND effort IS NOT NULL "
-                    "ORDER BY priority DESC, item_id LIMIT $7", open_only.params() + [int(limit)])
+                    "ORDER BY priority DESC, item_id LIMIT $8", open_only.params() + [int(limit)])
 
 
 def owners(db: Database) -> list[str]:

@@ -62,6 +62,13 @@ def _check_department(tx: Tx, department_id: str | None) -> None:
                               "department")
 
 
+def _check_stream(tx: Tx, stream_id: str | None) -> None:
+    """The value stream a check-in names must exist (and be active): the backlog's own check."""
+    problems = backlog.check_links(tx, stream_id, None)
+    if problems:
+        raise ValidationError(problems=problems)
+
+
 def _insert_action(tx: Tx, action_id: str, checkin_id: str, values: dict, department_id: str | None) -> None:
     tx.execute("INSERT INTO actions (action_id, checkin_id, text, owner, due_on, status, created_at, updated_at) "
                "VALUES ($1, $2, $3, $4, $5, 'open', $6, $6)",
@@ -107,14 +114,15 @@ def record_checkin(db: Database, actor: Actor, data: CheckinInput, actions: list
 
     def work(tx: Tx) -> Recorded:
         _check_department(tx, values["department_id"])
+        _check_stream(tx, values["stream_id"])
         checkin_id = allocate_keys(tx, "checkin", 1)[0]
         tx.execute(
             "INSERT INTO checkins (checkin_id, held_on, department_id, kind, facilitator, attendees, notes, decisions, "
-            "wins, blockers, next_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-            "$12, $12)",
+            "wins, blockers, next_on, created_at, updated_at, stream_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+            "$10, $11, $12, $12, $13)",
             [checkin_id, values["held_on"], values["department_id"], values["kind"], values["facilitator"],
              values["attendees"], values["notes"], values["decisions"], values["wins"], values["blockers"],
-             values["next_on"], tx.now])
+             values["next_on"], tx.now, values["stream_id"]])
         tx.audit("add", "checkin", checkin_id, after=_state(_checkin(tx, checkin_id)),
                  department_id=values["department_id"])
         result = Recorded(checkin_id)
@@ -187,8 +195,10 @@ def update_checkin(db: Database, actor: Actor, checkin_id: str, data: CheckinInp
             require_in(tx.actor, Permission.checkin, department, entity="checkin", key=checkin_id)
         if values["department_id"] != before.department_id:
             _check_department(tx, values["department_id"])
+        if values["stream_id"] != before.stream_id:
+            _check_stream(tx, values["stream_id"])
         fields = ("held_on", "department_id", "kind", "facilitator", "attendees", "notes", "decisions", "wins",
-                  "blockers", "next_on")
+                  "blockers", "next_on", "stream_id")
         version = tx.update_versioned("checkins", {"checkin_id": checkin_id}, expected_version,
                                       {**{f: values[f] for f in fields}, "updated_at": tx.now}, conflict)
         tx.audit("edit", "checkin", checkin_id, before=_state(before), after=_state(_checkin(tx, checkin_id)),

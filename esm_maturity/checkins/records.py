@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..backlog.fields import parse_link
 from ..limits import LIMITS
 from ..models import Problem, ValidationError, check_department_id, clean_text, parse_day
 
@@ -23,7 +24,7 @@ ACTION_LIMITS = LIMITS["action"]
 
 # key kind -> (sequence, prefix, table, key column): identifiers from this module only.
 CHECKIN_COLUMNS = ("checkin_id, held_on, department_id, kind, facilitator, attendees, notes, decisions, wins, "
-                   "blockers, next_on, version, created_at, updated_at")
+                   "blockers, next_on, version, created_at, updated_at, stream_id")
 ACTION_COLUMNS = ("action_id, checkin_id, text, owner, due_on, status, item_id, version, created_at, updated_at, "
                   "closed_on")
 
@@ -44,6 +45,7 @@ class Checkin:
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    stream_id: str | None = None   # the value stream the meeting was about (VS-1), if any
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class CheckinInput:
     wins: str = ""
     blockers: str = ""
     next_on: Any = None
+    stream_id: str | None = None   # the value stream the meeting was about (checked against the streams)
 
 
 @dataclass
@@ -150,7 +153,8 @@ def validate_checkin(data: CheckinInput) -> dict:
     elif kind == "department" and not department and not problems:
         problems.append(Problem("department", "a department check-in needs a department; choose one, or make it "
                                               "a steering meeting or sponsor review across departments"))
-    values = {"held_on": held_on, "next_on": next_on, "department_id": department, "kind": kind}
+    values = {"held_on": held_on, "next_on": next_on, "department_id": department, "kind": kind,
+              "stream_id": collect(problems, parse_link, data.stream_id, "stream_id")}
     for name, limit in CHECKIN_LIMITS.items():
         values[name] = collect(problems, clean_text, getattr(data, name), name, limit)
     if values["attendees"]:

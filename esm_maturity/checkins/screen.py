@@ -31,6 +31,8 @@ ACTION_TEXT, ACTION_OWNER, ACTION_DUE = "act_text_{}", "act_owner_{}", "act_due_
 ACTION_KEYS = tuple(key.format(i) for key in (ACTION_TEXT, ACTION_OWNER, ACTION_DUE) for i in range(ACTION_ROWS))
 CARRY = "carry_{}"  # the decision on an open action carried over (by action_id)
 REVIEW, REVIEW_NOTE, REVIEW_LESSONS = "review_{}", "review_note_{}", "review_lessons_{}"  # by item_id
+# The value stream a check-in was about: shown (and sent) only when the organisation has streams.
+STREAM_KEY, EDIT_STREAM_KEY = "ci_stream", "edit_stream"
 TEXTS = (("notes", "Notes"), ("decisions", "Decisions"), ("wins", "Wins and lessons to celebrate"),
          ("blockers", "Blockers"))  # a check-in's free-text fields and their titles
 
@@ -101,7 +103,7 @@ def checkin_input(state: Mapping[str, Any], *, held_on: Any, department_id: str 
     return CheckinInput(held_on=held_on, department_id=department_id, kind=kind,
                         facilitator=state["ci_facilitator"], attendees=state["ci_attendees"], notes=state["ci_notes"],
                         decisions=state["ci_decisions"], wins=state["ci_wins"], blockers=state["ci_blockers"],
-                        next_on=state["ci_next_on"])
+                        next_on=state["ci_next_on"], stream_id=state.get(STREAM_KEY) or None)
 
 
 def action_inputs(state: Mapping[str, Any]) -> list[ActionInput]:
@@ -138,13 +140,14 @@ def edit_values(checkin: Checkin) -> dict[str, Any]:
     """The edit form's widget values, filled from the stored check-in."""
     return {"edit_held_on": checkin.held_on, "edit_kind": checkin.kind, "edit_next_on": checkin.next_on,
             "edit_facilitator": checkin.facilitator, "edit_attendees": checkin.attendees,
-            **{f"edit_{name}": getattr(checkin, name) for name, _ in TEXTS}}
+            EDIT_STREAM_KEY: checkin.stream_id or "", **{f"edit_{name}": getattr(checkin, name) for name, _ in TEXTS}}
 
 
 def edited_input(state: Mapping[str, Any], checkin: Checkin) -> CheckinInput:
     """What the edit form holds (a check-in keeps its department)."""
     return CheckinInput(state["edit_held_on"], checkin.department_id, state["edit_kind"], state["edit_facilitator"],
                         state["edit_attendees"], next_on=state["edit_next_on"],
+                        stream_id=state.get(EDIT_STREAM_KEY, checkin.stream_id) or None,
                         **{name: state[f"edit_{name}"] for name, _ in TEXTS})
 
 

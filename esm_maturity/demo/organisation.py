@@ -21,6 +21,7 @@ from .backlog import seed_backlog
 from .checkins import seed_checkins
 from .context import DemoContext
 from .rounds import AGREED_DEPARTMENTS, seed_rounds
+from .streams import seed_streams
 
 DEPARTMENTS = [
     ("HR", "Human Resources", "Dana Whitfield", "Priya Natarajan"),
@@ -150,6 +151,7 @@ def load_demo(db: Database, actor: Actor, anchor: Quarter | None = None, seed: i
     counts = db.write(actor, work)
     if rounds:
         counts["rating rounds"] = seed_rounds(db, actor, anchor, seed)
+    counts["value streams"] = seed_streams(db, actor, quarters, seed)   # after the rounds: their agreed scores
     return counts
 
 

@@ -20,6 +20,7 @@ from ..organisation import organisation_name
 from ..trends import flow
 from ..trends import headline as hl
 from ..trends import queries as trends
+from . import streams as value_streams
 from . import words
 
 NAME_LIMIT = 30          # characters of a department name on a slide, a chart axis or the summary
@@ -48,6 +49,7 @@ class Pack:
     work_in_progress: pd.DataFrame | None
     not_submitted: list[tuple[str, str]] = field(default_factory=list)   # (department_id, status)
     quiet: list[tuple[str, str]] = field(default_factory=list)           # (department_id, "last check-in ...")
+    streams: list[value_streams.StreamCard] = field(default_factory=list)  # one slide each (pack/streams.py)
 
     @property
     def agreed_in_rounds(self) -> list[str]:
@@ -141,7 +143,17 @@ def build(db: Database, quarter: Quarter, f: trends.Filters, hidden: bool, quart
         not_submitted=[(r.department_id, r.status) for r in not_submitted.itertuples() if r.department_id in full],
         quiet=[(r.department_id, f"last check-in {r.last_checkin}, {r.days_since} days ago" if r.last_checkin
                 else "no check-in yet") for r in quiet.itertuples() if r.department_id in full],
+        streams=_stream_cards(db, quarter, f, hidden, names, aliases),
     )
+
+
+def _stream_cards(db: Database, quarter: Quarter, f: trends.Filters, hidden: bool, names: dict[str, str],
+                  aliases: dict[str, str]) -> list[value_streams.StreamCard]:
+    """The value-stream slides: every active department named (a stream crosses the filter), aliases when
+    names are hidden."""
+    every = {d: aliases[d] if hidden else names[d] for d in names}
+    return value_streams.cards(db, quarter, words.labels(every, NAME_LIMIT), {d: words.plain(n) for d, n in
+                                                                            every.items()}, f.departments, hidden)
 
 
 __all__ = ["Pack", "build", "choose_quarter", "filters_for", "NAME_LIMIT", "QUIET_DAYS"]

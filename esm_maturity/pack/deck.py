@@ -1,6 +1,7 @@
 """The meeting pack as a 16:9 slide deck (python-pptx): title, headline, heatmap, gaps to target, movers,
-improvement flow, cadence. Each chart is a PNG that carries its title (images.slide_image); each
-slide's notes say how its figures are computed (trends.method, the Trends page's wording).
+improvement flow, cadence, then one slide per value stream (pack/streams.py; named "stream-<key>"). Each
+chart is a PNG that carries its title (images.slide_image); each slide's notes say how its figures are
+computed (trends.method, the Trends page's wording).
 
 Type: titles 32-44 pt, body 18-24 pt. Every text box is measured before it is filled (layout.fit) so
 nothing overflows it; long department names are cut with an ellipsis and given in full in the notes.
@@ -37,7 +38,7 @@ def deck_bytes(pack: Pack) -> bytes:
     """The deck as .pptx bytes."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(WIDTH), Inches(HEIGHT)
-    for build in (_title, _headline, _heatmap, _gaps, _movers, _flow, _cadence):
+    for build in (_title, _headline, _heatmap, _gaps, _movers, _flow, _cadence, _streams):
         build(prs, pack)
     out = io.BytesIO()
     prs.save(out)
@@ -157,6 +158,35 @@ def _cadence(prs, pack: Pack) -> None:
                                       if len(items) > LIST_ITEMS else [])
         body = slide.shapes.add_textbox(Inches(left), Inches(2.15), Inches(column), Inches(4.9))
         _fill(body.text_frame, shown or [none], 20, 18, colour=INK, bullets=bool(shown))
+
+
+def _streams(prs, pack: Pack) -> None:
+    """One slide per value stream (pack/streams.py writes the words): flow tiles, a row per dimension with
+    its value and constraint, the biggest levers. Every box holds one measured line or two (layout.fit)."""
+    full_w = WIDTH - 2 * MARGIN
+    tile_w = (full_w - 3 * 0.25) / 4
+    columns = ((MARGIN, 4.3, INK), (MARGIN + 4.4, 3.5, DARK), (MARGIN + 8.0, full_w - 8.0, INK))
+    rows = 9                                                # dimension rows above the levers
+    for card in pack.streams:
+        slide = _titled(prs, card.slide_name, card.name, card.notes)
+        _box(slide, MARGIN, 1.33, full_w, 0.45, [card.subtitle], 20, colour=MUTED)
+        for i, (figure, caption) in enumerate(card.tiles[:4]):
+            left = MARGIN + i * (tile_w + 0.25)
+            _box(slide, left, 1.8, tile_w, 0.5, [figure], 24, bold=True, colour=DARK)
+            _box(slide, left, 2.26, tile_w, 0.74, [caption], 18, colour=MUTED)
+        _box(slide, MARGIN, 3.02, full_w, 0.45, [f"Maturity per dimension ({card.rule}) and its constraint"], 22,
+             bold=True, colour=DARK)
+        shown = card.dimensions if len(card.dimensions) <= rows else \
+            card.dimensions[:rows - 1] + [("…", f"and {len(card.dimensions) - rows + 1} more", "(in the notes)")]
+        for i, cells in enumerate(shown):
+            for (left, width, colour), text in zip(columns, cells):
+                _box(slide, left, 3.47 + i * 0.3, width, 0.42, [text], 18, colour=colour)
+        _box(slide, MARGIN, 6.2, full_w, 1.2, card.levers, 18, bullets=True)
+
+
+def _box(slide, left: float, top: float, width: float, height: float, lines: list[str], size: int, **style) -> None:
+    box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
+    _fill(box.text_frame, lines, size, 18, **style)
 
 
 # --- building blocks -------------------------------------------------------------------------------

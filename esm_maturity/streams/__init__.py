@@ -12,6 +12,11 @@ templates.py the streams to start from (step names and outputs; the caller assig
 queries.py   streams, their steps in a quarter, the swim-lane, warnings, a department's streams
 rollup.py    stream maturity per dimension and quarter, the levers, the portfolio
 flow.py      flow records and hand-off quality (commands and reads), flow efficiency, rolled %C&A
+links.py     the improvements that would lift a stream (its lever pairs' open items, the items naming it),
+             and the agreed score of each step's owner
+portfolio_reads.py  the portfolio's matrix and shared constraints as flat rows, open items per pair, the
+             hand-off quality a department's partners gave it
 
-May import: db, models, limits, access, clock. Never ui, demo, bench, workbook.
+May import: db, models, limits, access, clock, and backlog.fields (the backlog's vocabulary: which statuses
+are open). Never ui, demo, bench, workbook; the backlog never imports streams (it checks links in SQL).
 """

@@ -29,7 +29,7 @@ def list_streams(db: Database, *, include_inactive: bool = False) -> list[Stream
         "stream_id", [include_inactive])]
 
 
-def streams_frame(db: Database, quarter: Quarter | str, *, include_inactive: bool = False) -> "pd.DataFrame":
+def streams_frame(db: Database, quarter: Quarter | str, include_inactive: bool = False) -> "pd.DataFrame":
     """The list for a page: stream, name, kind, owner, champion, rule, active, and in `quarter` the number of
     steps, of owning departments, of hand-offs (one row per stream)."""
     return db.frame(
@@ -182,3 +182,12 @@ def department_steps(db: Database, department_id: str, quarter: Quarter | str) -
         "FROM stream_steps s JOIN value_streams v ON v.stream_id = s.stream_id AND v.active "
         f"WHERE {VALID_IN} AND (s.department_id = $1 OR $1 = ANY(s.supporting)) "
         "ORDER BY lower(v.name), v.stream_id, s.position", [department_id, str(Quarter.parse(quarter))])
+
+
+def linked_improvements(db: Database, stream_id: str) -> "pd.DataFrame":
+    """The open improvements that name the stream (backlog_items.stream_id): item_id, title, status, owner,
+    department_id, dimension_id, step_id, by key. Closed, rejected and withdrawn items are left out."""
+    return db.frame(
+        "SELECT item_id, title, status, owner, department_id, dimension_id, step_id FROM backlog_items "
+        "WHERE stream_id = $1 AND status NOT IN ('closed', 'rejected', 'withdrawn') ORDER BY item_id",
+        [stream_id])

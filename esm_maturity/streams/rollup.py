@@ -104,7 +104,7 @@ def _tuples(frame: "pd.DataFrame", *columns: str) -> "pd.DataFrame":
     return frame
 
 
-def _plain(value: Any) -> Any:
+def plain_number(value: Any) -> Any:
     """A number from the frame as Python (NaN and NULL: None)."""
     if value is None:
         return None
@@ -127,9 +127,24 @@ def maturity_frame(db: Database, quarters: Sequence[Quarter | str] | Quarter | s
     frame["complete"] = [(k == n and n > 0 and u == 0) for k, n, u in
                          zip(frame["scored"], frame["applies"], frame["unowned_steps"])]
     names = department_names(db)
-    frame["label"] = [label(r.rollup_rule, _plain(r.value), int(r.scored), int(r.applies), int(r.departments),
+    frame["label"] = [label(r.rollup_rule, plain_number(r.value), int(r.scored), int(r.applies), int(r.departments),
                             r.missing, int(r.unowned_steps), names) for r in frame.itertuples()]
     return frame
+
+
+def fullest_quarter(db: Database, quarters: Sequence[Quarter | str], stream_ids: Sequence[str] | None = None) -> str | None:
+    """Of `quarters`, the latest with the most complete stream × dimension pictures (every owning department
+    scored), over every active stream unless `stream_ids` names some; None when no picture is complete. The
+    quarter a sponsor's page opens on: this quarter, while departments are still scoring, would show
+    "incomplete" everywhere."""
+    asked = _quarters(quarters)
+    if not asked:
+        return None
+    frame = maturity_frame(db, asked, stream_ids)
+    if frame.empty or not frame["complete"].any():
+        return None
+    complete = frame.groupby("quarter")["complete"].sum()
+    return max(q for q, n in complete.items() if n == complete.max())
 
 
 def department_names(db: Database) -> dict[str, str]:
@@ -207,8 +222,8 @@ class StreamMaturity:
 
 def _rollups(frame: "pd.DataFrame") -> tuple[DimensionRollup, ...]:
     return tuple(DimensionRollup(
-        r.dimension_id, r.dimension, r.rollup_rule, _plain(r.value), _plain(r.floor), _plain(r.mean),
-        _plain(r.weighted), _plain(r.spread), int(r.scored), int(r.applies), r.at_floor, r.missing,
+        r.dimension_id, r.dimension, r.rollup_rule, plain_number(r.value), plain_number(r.floor), plain_number(r.mean),
+        plain_number(r.weighted), plain_number(r.spread), int(r.scored), int(r.applies), r.at_floor, r.missing,
         r.na_departments, int(r.unowned_steps), bool(r.complete), r.label) for r in frame.itertuples())
 
 
@@ -222,7 +237,7 @@ def stream_maturity(db: Database, stream_id: str, quarter: Quarter | str, *, rul
         frame["rollup_rule"] = rule
         frame["value"] = frame[{WEAKEST_LINK: "floor", MEAN: "mean", WEIGHTED: "weighted"}[rule]]
         names = department_names(db)
-        frame["label"] = [label(rule, _plain(r.value), int(r.scored), int(r.applies), int(r.departments),
+        frame["label"] = [label(rule, plain_number(r.value), int(r.scored), int(r.applies), int(r.departments),
                                 r.missing, int(r.unowned_steps), names) for r in frame.itertuples()]
     used = frame["rollup_rule"].iloc[0] if len(frame) else (rule or WEAKEST_LINK)
     return StreamMaturity(stream_id, str(Quarter.parse(quarter)), used, _rollups(frame), department_names(db))

@@ -1,6 +1,8 @@
 """The backlog's link: its filters and the open item live in the URL, so a link reproduces the view.
 
-    ?department=HR&dimension=knowledge&status=all&owner=Ann&q=articles&sort=key&item=CI-0005
+    ?department=HR&dimension=knowledge&status=all&owner=Ann&q=articles&sort=key&stream=VS-1&item=CI-0005
+
+The value stream filter (?stream=) is there only when the organisation has value streams.
 
 Each filter starts from its parameter (when valid) and the URL is written back after each run, without
 the defaults (open items, sorted by priority). The item picker follows the link whenever the link
@@ -25,11 +27,13 @@ def read_link(name: str, options: list) -> int:
     return options.index(wanted) if wanted in options else 0
 
 
-def filter_bar(departments: dict[str, str], dims: dict[str, str], owners: list[str]) -> Filters:
-    """The six filters in one row, each starting from the link; then the link follows them."""
+def filter_bar(departments: dict[str, str], dims: dict[str, str], owners: list[str],
+               streams: dict[str, str] | None = None) -> Filters:
+    """The six filters in one row (seven with value streams), each starting from the link; then the link
+    follows them."""
     department_options, dimension_options = [""] + list(departments), [""] + list(dims)
     status_options, owner_options = list(STATUS_GROUPS) + list(STATUSES), [""] + owners
-    cols = st.columns([2, 2, 1.4, 1.6, 2, 1.2])
+    cols = st.columns([2, 2, 1.4, 1.6, 2, 1.2] + ([2] if streams else []))
     department_id = cols[0].selectbox("Department", department_options, key="bl_department",
                                       index=read_link("department", department_options),
                                       format_func=lambda k: departments.get(k, "All departments"))
@@ -43,16 +47,26 @@ def filter_bar(departments: dict[str, str], dims: dict[str, str], owners: list[s
     text = cols[4].text_input("Search", value=st.query_params.get("q", ""), key="bl_text",
                               placeholder="key, title, description")
     sort = cols[5].selectbox("Sort by", list(SORTS), key="bl_sort", index=read_link("sort", list(SORTS)))
-    filters = Filters(department_id or None, dimension_id or None, status, owner or None, text.strip() or None, sort)
+    stream_id = stream_filter(cols[6], streams) if streams else None
+    filters = Filters(department_id or None, dimension_id or None, status, owner or None, text.strip() or None, sort,
+                      stream_id=stream_id)
     write_link(filters)
     return filters
+
+
+def stream_filter(where, streams: dict[str, str]) -> str | None:
+    """The value stream filter: all items, or those naming one stream (?stream=VS-1)."""
+    options = [""] + list(streams)
+    return where.selectbox("Value stream", options, key="bl_stream", index=read_link("stream", options),
+                           format_func=lambda k: streams.get(k, "All streams")) or None
 
 
 def write_link(filters: Filters) -> None:
     """Keep the URL in step with the filters on screen (a default leaves its parameter out)."""
     wanted = {"department": filters.department_id, "dimension": filters.dimension_id,
               "status": filters.status if filters.status != "open" else None, "owner": filters.owner,
-              "q": filters.text, "sort": filters.sort if filters.sort != "priority" else None}
+              "q": filters.text, "sort": filters.sort if filters.sort != "priority" else None,
+              "stream": filters.stream_id}
     for name, value in wanted.items():
         if value and st.query_params.get(name) != value:
             st.query_params[name] = value

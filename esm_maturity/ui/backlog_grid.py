@@ -23,6 +23,7 @@ from ..backlog.queries import Filters, GRID_COLUMNS, list_items
 from ..db import Database
 from ..limits import LIMITS
 from ..models import Actor
+from ..streams.queries import list_streams
 from . import forms
 from .cached import read
 from .context import flash, MISSING
@@ -35,7 +36,7 @@ _ROUND, _PROBLEMS = "bl_grid_round", "bl_grid_problems"
 # At 1,400 px (the sidebar open) the grid is about 940 px wide: the key columns come first and fit in it
 # (the figures follow, a scroll to the right away).
 SHOWN = ["item_id", "title", "status", "owner", "due_on", "dimension", "department", "priority", "value", "effort",
-         "gap"]
+         "gap", "stream"]   # the value stream: shown only when the organisation has streams
 _COLUMNS = {
     "item_id": st.column_config.TextColumn("Key", width=72),
     "title": st.column_config.TextColumn("Title", width=330),
@@ -48,7 +49,8 @@ _COLUMNS = {
                                               help="value × (1 + gap) ÷ effort points; see below"),
     "value": st.column_config.SelectboxColumn("Value", options=[1, 2, 3, 4, 5], help="Benefit, 1 to 5", width=64),
     "effort": st.column_config.SelectboxColumn("Effort", options=list(EFFORTS), width=64),
-    "gap": st.column_config.NumberColumn("Gap", help="Target minus latest submitted score", format="%d", width=56)}
+    "gap": st.column_config.NumberColumn("Gap", help="Target minus latest submitted score", format="%d", width=56),
+    "stream": st.column_config.TextColumn("Value stream", width=180)}
 _CONFLICT_NOTE = ("Someone else saved these items after you loaded the grid; their change is kept and shown in the "
                   "rows now. Your edits are still on screen: **Save changes** again to put yours on top, or "
                   "**Discard my edits**.")
@@ -60,6 +62,7 @@ class Grid:
     rows: pd.DataFrame    # the rows as drawn (kept while edits are pending)
     pending: dict         # the edited rows by position, not saved yet
     matching: int         # how many items match the filters (the grid holds the first of them)
+    streams: bool = False # the organisation has value streams: the grid shows each item's
 
 
 def rows(db: Database, filters: Filters) -> Grid:
@@ -73,7 +76,8 @@ def rows(db: Database, filters: Filters) -> Grid:
     if not (pending and rendered and rendered[0] == key):
         rendered = (key, fresh[GRID_COLUMNS].reset_index(drop=True))
         st.session_state[RENDERED] = rendered
-    return Grid(key, rendered[1], pending, int(fresh["matching"].iloc[0]) if len(fresh) else 0)
+    return Grid(key, rendered[1], pending, int(fresh["matching"].iloc[0]) if len(fresh) else 0,
+                bool(read(db, list_streams)))
 
 
 def editor(grid: Grid, can_edit: bool) -> None:
@@ -84,7 +88,8 @@ def editor(grid: Grid, can_edit: bool) -> None:
     st.data_editor(grid.rows, key=grid.key, hide_index=True, placeholder=MISSING, num_rows="fixed", width="stretch",
                    height=min(420, 35 * (len(grid.rows) + 1) + 3),
                    disabled=not can_edit or [c for c in GRID_COLUMNS if c not in GRID_EDITABLE],
-                   column_order=SHOWN, column_config=_COLUMNS)
+                   column_order=SHOWN if grid.streams else [c for c in SHOWN if c != "stream"],
+                   column_config=_COLUMNS)
 
 
 def save_bar(db: Database, actor: Actor, grid: Grid) -> None:

@@ -20,7 +20,9 @@ from ..checkins.records import KIND_LABELS, KINDS, Action, ActionInput, Checkin
 from ..db import Database
 from ..models import Actor, EsmError
 from . import forms
+from .checkin_form import stream_field
 from .context import MISSING
+from .item_form import stream_names
 from .text import esc, esc_label
 from .trend_view import keep_valid
 
@@ -70,7 +72,8 @@ def summary(checkin: Checkin, department: str) -> None:
     st.subheader(f"{checkin.checkin_id} · {esc_label(KIND_LABELS[checkin.kind])} · {esc_label(department)} · "
                  f"{checkin.held_on}", anchor=False)
     st.caption(f"Facilitator: {esc(checkin.facilitator or '—')} · Attendees: {esc(checkin.attendees or '—')} · "
-               f"Next check-in: {checkin.next_on or 'not set'}")
+               f"Next check-in: {checkin.next_on or 'not set'}"
+               + (f" · Value stream: {esc(checkin.stream_id)}" if checkin.stream_id else ""))
     for name, title in screen.TEXTS:
         text = getattr(checkin, name)
         if text:
@@ -159,9 +162,12 @@ def edit_form(db: Database, actor: Actor, checkin: Checkin) -> None:
         forms.date_field(cols[0], "Held on", "edit_held_on")
         cols[1].selectbox("Kind", KINDS, format_func=KIND_LABELS.get, key="edit_kind")
         forms.date_field(cols[2], "Next check-in", "edit_next_on")
-        cols = st.columns(2)
+        streams = stream_names(db)
+        cols = st.columns(3 if streams or checkin.stream_id else 2)
         cols[0].text_input("Facilitator", key="edit_facilitator")
         cols[1].text_input("Attendees", key="edit_attendees")
+        if streams or checkin.stream_id:   # a link to a stream since retired stays visible
+            stream_field(cols[2], streams, screen.EDIT_STREAM_KEY, checkin.stream_id)
         for name, title in screen.TEXTS:
             st.text_area(title, key=f"edit_{name}", height=90)
         if st.form_submit_button("Save the check-in", key="edit_checkin_save",

@@ -23,8 +23,10 @@ from ..checkins.queries import CarryOver, carry_over
 from ..checkins.records import DECISIONS, KIND_LABELS, KINDS, Recorded
 from ..db import Database
 from ..models import Actor, Role
+from ..backlog.fields import with_current
 from . import forms
 from .text import esc
+from .trend_view import keep_valid
 
 SCOPE = "carry"
 _CHAMPION = "ci_facilitator_champion"   # the champion last put in the facilitator field
@@ -118,17 +120,28 @@ def _items_due(items: pd.DataFrame) -> None:
         cols[3].text_input("Lessons (to close)", key=screen.REVIEW_LESSONS.format(row.item_id))
 
 
-def meeting() -> None:
-    """Inside the form: who met, what was said and decided, and when the next check-in is."""
+def meeting(streams: dict[str, str] | None = None) -> None:
+    """Inside the form: who met, what was said and decided, and when the next check-in is; with value
+    streams (key -> name), the stream the meeting was about."""
     st.subheader("The meeting", anchor=False)
-    cols = st.columns([3, 1])
+    cols = st.columns([3, 1, 2] if streams else [3, 1])
     cols[0].text_input("Attendees", key="ci_attendees", placeholder="Comma-separated names")
     forms.date_field(cols[1], "Next check-in", "ci_next_on", value=None)
+    if streams:
+        stream_field(cols[2], streams, screen.STREAM_KEY)
     st.text_area("Notes", key="ci_notes", height=120, help="Plain text; lines starting with '- ' become a bullet list.")
     cols = st.columns(3)
     cols[0].text_area("Decisions", key="ci_decisions", height=100)
     cols[1].text_area("Wins and lessons to celebrate", key="ci_wins", height=100)
     cols[2].text_area("Blockers", key="ci_blockers", height=100)
+
+
+def stream_field(where: Any, streams: dict[str, str], key: str, current: str | None = None) -> None:
+    """The value stream a check-in was about: none, or an active stream (and its own, retired or not)."""
+    options = with_current([""] + list(streams), current)
+    keep_valid(key, options, "")
+    where.selectbox("Value stream", options, key=key, format_func=lambda k: streams.get(k, k) if k else "(none)",
+                    help="The value stream this meeting was about, if any")
 
 
 def new_actions() -> None:

@@ -54,7 +54,8 @@ def run_app() -> None:
         actor = identity.resolve()   # organisation mode: sign in first (or stop on the sign-in screen)
         navigation = st.navigation(
             [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path or None, default=not p.url_path)
-             for p in PAGES if p.needs is None or allowed_somewhere(actor, p.needs)])
+             for p in PAGES if p.needs is None or allowed_somewhere(actor, p.needs)],
+            expanded=True)   # every page listed, no "View more" (Streamlit folds a list of more than ten)
         identity.sidebar(actor)
     _state.depth = getattr(_state, "depth", 0) + 1
     try:

@@ -32,15 +32,24 @@ h2, h3 {font-size: 2.2rem !important;}
 </style>"""
 
 
+def take_from_link(key: str, name: str, options: list[str]) -> None:
+    """On load: the widget `key` starts from the URL's `name` when that is one of `options` (and the
+    widget has no value yet)."""
+    if key not in st.session_state and st.query_params.get(name) in options:
+        st.session_state[key] = st.query_params[name]
+
+
+def take_meeting_from_link() -> None:
+    """On load: meeting mode from the URL's `meeting` (1, true, yes, on), shared by the sponsor pages."""
+    if MEETING_KEY not in st.session_state and "meeting" in st.query_params:
+        st.session_state[MEETING_KEY] = st.query_params["meeting"].lower() in {"1", "true", "yes", "on"}
+
+
 def read_link(quarters: list[str], departments: list[str]) -> None:
     """On load, take quarter, department and meeting mode from the URL (when valid and not yet set)."""
-    params = st.query_params
-    if QUARTER_KEY not in st.session_state and params.get("quarter") in quarters:
-        st.session_state[QUARTER_KEY] = params["quarter"]
-    if DEPARTMENT_KEY not in st.session_state and params.get("department") in departments:
-        st.session_state[DEPARTMENT_KEY] = params["department"]
-    if MEETING_KEY not in st.session_state and "meeting" in params:
-        st.session_state[MEETING_KEY] = params["meeting"].lower() in {"1", "true", "yes", "on"}
+    take_from_link(QUARTER_KEY, "quarter", quarters)
+    take_from_link(DEPARTMENT_KEY, "department", departments)
+    take_meeting_from_link()
 
 
 def keep_valid(key: str, options: list[str], default: str | None) -> None:

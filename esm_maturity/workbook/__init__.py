@@ -31,6 +31,7 @@ from .reader import open_workbook, read_workbook
 from .round_export import round_sheets
 from .safety import MAX_UPLOAD_BYTES, UnsafeWorkbook
 from .store import export_rows, model_about, model_version, organisation_about
+from .stream_export import summary_sheet
 from .writer import write_workbook
 
 SHEET_NAMES = frozenset(s.name for s in contract.SHEETS)
@@ -43,7 +44,7 @@ def export_to(db: Database, target: str | Path | BinaryIO, actor: Actor | None =
     nothing below an anonymous round's threshold is written); anyone else's export, or one with no actor,
     has none."""
     sheets = [(s, export_rows(db.rows, s)) for s in contract.SHEETS]
-    return write_workbook(target, [*sheets, *round_sheets(db, actor)], model_version(db.rows),
+    return write_workbook(target, [*sheets, *summary_sheet(db), *round_sheets(db, actor)], model_version(db.rows),
                           model_about(db.rows) + organisation_about(db.rows))
 
 

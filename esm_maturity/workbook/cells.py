@@ -78,6 +78,24 @@ def parse_int(value: Any, col: c.Column) -> int | None:
     raise ValueError(f"{as_text(value)!r} is not a whole number")
 
 
+def parse_number(value: Any, col: c.Column) -> float | None:
+    """A figure (decimals allowed): a number cell, or its text; the sheet's rule checks its range."""
+    if blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value} is not a number")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise ValueError(f"{as_text(value)!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{as_text(value)!r} is not a number")
+    return number
+
+
 def parse_bool(value: Any, col: c.Column) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -163,7 +181,7 @@ PARSERS = {
     c.TEXT: parse_text, c.KEY: parse_key, c.INT: parse_int, c.BOOL: parse_bool, c.DATE: parse_date,
     c.DATETIME: parse_datetime,
     c.LEVEL: _domain(lambda v, f: parse_level(v, f)), c.SCORE: _domain(lambda v, f: ScoreValue.parse(v, f)),
-    c.QUARTER: parse_quarter, c.CHOICE: parse_choice,
+    c.QUARTER: parse_quarter, c.CHOICE: parse_choice, c.NUMBER: parse_number,
 }
 
 

@@ -5,9 +5,10 @@ is named in exactly one place. Each sheet is a small spec: its columns (with how
 cell is parsed), its key, and the table it fills.
 
 The workbook is a full backup: every field a person can see or type is a column here
-(beyond WORKBOOK.md: Backlog raised_by, source and source_ref, Check-ins blockers, Actions
-closed_on, Levels meaning, Scores respondent, the Status history and People sheets, and the
-model's id, name and version in About). What it leaves out is machine-managed: MACHINE_MANAGED
+(beyond WORKBOOK.md: Backlog raised_by, source, source_ref, stream_id and step_id, Check-ins blockers and
+stream_id, Actions closed_on, Levels meaning, Scores respondent, the Status history and People sheets, the
+value streams' sheets (STREAM_SHEETS; the derived STREAM_SUMMARY is export-only), and the model's id, name and
+version in About). What it leaves out is machine-managed: MACHINE_MANAGED
 says which, and why.
 A text column's max_len is the field's limit (esm_maturity.limits): one definition.
 """
@@ -16,10 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..backlog.fields import EFFORTS, SOURCES, STATUSES
+from ..backlog.fields import EFFORTS, LINK_KEY_MAX, SOURCES, STATUSES
 from ..checkins.records import ACTION_STATUSES, KINDS
 from ..limits import LIMITS
 from ..models import ASSESSMENT_STATUSES, Role
+from ..streams import records as stream_records
 
 FORMAT = "esm-maturity-workbook"
 FORMAT_VERSION = "1"
@@ -27,6 +29,7 @@ FORMAT_VERSION = "1"
 # Column kinds: how a cell is parsed (cells.PARSERS) and written (writer).
 TEXT, KEY, INT, BOOL, DATE, DATETIME, LEVEL, SCORE, QUARTER, CHOICE = (
     "text", "key", "int", "bool", "date", "datetime", "level", "score", "quarter", "choice")
+NUMBER = "number"   # a figure that may have decimals (value streams: weights, days, percentages)
 
 # The vocabularies are the domain's own (tests/unit/test_limits.py holds that they stay so).
 BACKLOG_STATUSES, CHECKIN_KINDS = STATUSES, KINDS
@@ -128,6 +131,8 @@ BACKLOG = Sheet("Backlog", (
     T("lessons", "backlog_item", width=40), T("raised_by", "backlog_item", width=20),
     C("source", kind=CHOICE, width=16, choices=SOURCES),
     C("source_ref", kind=KEY, width=22, max_len=LIMITS["backlog_item"]["source_ref"]),
+    # the value stream the item lifts and one of its steps (optional; a workbook without them links nothing)
+    C("stream_id", kind=KEY, width=9, max_len=LINK_KEY_MAX), C("step_id", kind=KEY, width=10, max_len=LINK_KEY_MAX),
 ), ("item_id",), "backlog_items", auto_key="item_id")
 
 # Every status an item entered, oldest first: the flow and cycle-time charts read it.
@@ -141,6 +146,7 @@ CHECKINS = Sheet("Check-ins", (
     C("kind", kind=CHOICE, width=15, choices=CHECKIN_KINDS), T("facilitator", "checkin", width=20),
     T("attendees", "checkin", width=30), T("notes", "checkin", width=50), T("decisions", "checkin", width=40),
     T("wins", "checkin", width=40), C("next_on", kind=DATE, width=12), T("blockers", "checkin", width=40),
+    C("stream_id", kind=KEY, width=9, max_len=LINK_KEY_MAX),   # the value stream the meeting was about (optional)
 ), ("checkin_id",), "checkins", auto_key="checkin_id")
 
 ACTIONS = Sheet("Actions", (
@@ -156,8 +162,55 @@ PEOPLE = Sheet("People", (
     C("departments", kind=KEY, width=24, max_len=4000), C("active", kind=BOOL, width=9, default=True),
 ), ("email",), "people")
 
+# Value streams (esm_maturity/streams/). Departments by key (department_id), as every other sheet names them;
+# a step's supporting departments are keys, comma-separated (like People's departments). A step row is one
+# version of the step (valid_from..valid_to, inclusive quarters). Keys are the app's: VS-3, its steps VS-3.1...
+STREAM_KINDS, STREAM_RULES = stream_records.KINDS, stream_records.RULES
+FLOW_SOURCES, FLOW_CONFIDENCES = stream_records.SOURCES, stream_records.CONFIDENCES
+STREAM_ID_MAX, STEP_ID_MAX = 12, 16
+_EMAIL = LIMITS["person"]["email"]
+
+VALUE_STREAMS = Sheet("ValueStreams", (
+    C("stream_id", True, KEY, 9, max_len=STREAM_ID_MAX), T("name", "stream", True, 30),
+    C("kind", kind=CHOICE, width=10, choices=STREAM_KINDS, default=stream_records.CORE),
+    T("trigger", "stream", width=30), T("outcome", "stream", width=30), T("consumer", "stream", width=20),
+    T("description", "stream", width=40), C("owner", kind=KEY, width=24, max_len=_EMAIL),
+    C("champion", kind=KEY, width=24, max_len=_EMAIL),
+    # a KEY with a dropdown: the rules' words have underscores, which a choice column would read as spaces
+    C("rollup_rule", kind=KEY, width=14, choices=STREAM_RULES, max_len=20, default=stream_records.WEAKEST_LINK),
+    C("active", kind=BOOL, width=9, default=True), C("created_by", kind=KEY, width=22, max_len=_EMAIL),
+    C("created_on", kind=DATE, width=12),
+), ("stream_id",), "value_streams")
+
+STREAM_STEPS = Sheet("ValueStreamSteps", (
+    C("step_id", True, KEY, 10, max_len=STEP_ID_MAX), C("valid_from", True, QUARTER, 10),
+    C("valid_to", kind=QUARTER, width=10), C("stream_id", True, KEY, 9, max_len=STREAM_ID_MAX),
+    C("position", True, INT, 9), T("name", "stream_step", True, 30), C("department_id", kind=KEY, width=14),
+    C("supporting", kind=KEY, width=20, max_len=4000), C("weight", kind=NUMBER, width=8, default=1.0),
+    C("target_days", kind=NUMBER, width=11), T("output", "stream_step", width=30),
+), ("step_id", "valid_from"), "stream_steps")
+
+STREAM_FLOW = Sheet("StreamFlow", (
+    C("stream_id", True, KEY, 9, max_len=STREAM_ID_MAX), C("quarter", True, QUARTER, 10),
+    *(C(name, kind=NUMBER if name.endswith(("_days", "_pct")) else INT, width=12)
+      for name in stream_records.FLOW_FIELDS),
+    C("source", kind=CHOICE, width=16, choices=FLOW_SOURCES, default=stream_records.MANUAL),
+    C("confidence", kind=CHOICE, width=11, choices=FLOW_CONFIDENCES, default=stream_records.ESTIMATED),
+    T("note", "flow", width=40), C("recorded_by", kind=KEY, width=22, max_len=_EMAIL),
+    C("recorded_at", kind=DATETIME, width=27),
+), ("stream_id", "quarter"), "stream_flow")
+
+HANDOFF_QUALITY = Sheet("HandoffQuality", (
+    C("stream_id", True, KEY, 9, max_len=STREAM_ID_MAX), C("quarter", True, QUARTER, 10),
+    C("to_step_id", True, KEY, 10, max_len=STEP_ID_MAX), C("from_step_id", True, KEY, 10, max_len=STEP_ID_MAX),
+    C("pct_complete_accurate", True, NUMBER, 12), C("wait_days", kind=NUMBER, width=10),
+    T("note", "handoff", width=40), C("recorded_by", kind=KEY, width=22, max_len=_EMAIL),
+    C("recorded_at", kind=DATETIME, width=27),
+), ("stream_id", "quarter", "to_step_id"), "stream_handoffs")
+STREAM_SHEETS: tuple[Sheet, ...] = (VALUE_STREAMS, STREAM_STEPS, STREAM_FLOW, HANDOFF_QUALITY)
+
 SHEETS: tuple[Sheet, ...] = (DEPARTMENTS, DIMENSIONS, LEVELS, ASSESSMENTS, SCORES, BACKLOG, STATUS_HISTORY, CHECKINS,
-                             ACTIONS, PEOPLE)
+                             ACTIONS, PEOPLE, *STREAM_SHEETS)
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 
 # Rating rounds, export-only and only in an admin's or a champion's export (store.round_sheets reads them through
@@ -181,7 +234,23 @@ ROUND_RESULTS = Sheet("Round results", (
 ), ("round_id", "dimension_id"), "round_answers",
     note="closed rounds, per dimension; an anonymous round's dimension below its threshold has no row")
 ROUND_SHEETS: tuple[Sheet, ...] = (ROUNDS, ROUND_ANSWERS, ROUND_RESULTS)
+
+# Derived, never stored: each active stream's maturity per dimension (the roll-up of its owning departments'
+# agreed scores) and its flow, in every quarter with submitted scores or flow figures where the stream has steps.
+# Every export writes it (the figures are the overview's); import ignores it, even edited (stream_export.py).
+STREAM_SUMMARY = Sheet("StreamSummary", (
+    C("stream_id", True, KEY, 9), C("stream", width=28), C("quarter", kind=QUARTER, width=10),
+    C("dimension_id", kind=KEY, width=22), C("dimension", width=24), C("rule", width=13),
+    C("value", kind=NUMBER, width=8), C("floor", kind=NUMBER, width=8), C("mean", kind=NUMBER, width=8),
+    C("spread", kind=NUMBER, width=8), C("coverage", width=9), C("at_floor", width=22), C("label", width=40),
+    C("flow_efficiency_pct", kind=NUMBER, width=12), C("rolled_pct_complete_accurate", kind=NUMBER, width=14),
+), ("stream_id", "quarter", "dimension_id"), "value_streams",
+    note="derived on export: floors, flow efficiency and rolled % complete and accurate; ignored on import")
 EXPORT_ONLY = frozenset(s.name for s in ROUND_SHEETS)
+DERIVED = frozenset({STREAM_SUMMARY.name})   # in every export, read-only: figures computed from the others
+# Why a sheet the export writes for reading only (EXPORT_ONLY, DERIVED) is left alone on import (the reader's warning).
+EXPORT_ONLY_WHY = {**{s.name: "rating rounds are collected in the app, never imported" for s in ROUND_SHEETS},
+                   STREAM_SUMMARY.name: "its figures are derived from the scores and the flow records"}
 
 
 def normalise_name(text: object) -> str:

@@ -56,7 +56,8 @@ def open_workbook(data: bytes, filename: str = "workbook.xlsx", enabled: set[str
 
 # The order the import's rules read sheets in (sheets.STEPS): sheets are checked, so parsed, in this order.
 READ_ORDER = (c.ABOUT, c.FORM_SHEET, c.DEPARTMENTS.name, c.PEOPLE.name, c.DIMENSIONS.name, c.LEVELS.name,
-              c.ASSESSMENTS.name, c.BACKLOG.name, c.STATUS_HISTORY.name, c.SCORES.name, c.CHECKINS.name, c.ACTIONS.name)
+              c.ASSESSMENTS.name, c.BACKLOG.name, c.STATUS_HISTORY.name, c.SCORES.name, c.CHECKINS.name, c.ACTIONS.name,
+              *(s.name for s in c.STREAM_SHEETS))
 _READ_RANK = {c.normalise_name(name): rank for rank, name in enumerate(READ_ORDER)}
 
 
@@ -113,7 +114,7 @@ def _format(about: dict[str, str]) -> str:
     return fmt
 
 
-_EXPORT_ONLY = {c.normalise_name(name) for name in c.EXPORT_ONLY}
+_EXPORT_ONLY = {c.normalise_name(name): why for name, why in c.EXPORT_ONLY_WHY.items()}   # and c.DERIVED
 
 
 def _sheets_to_read(titles: dict[str, str], enabled: set[str] | None,
@@ -126,9 +127,8 @@ def _sheets_to_read(titles: dict[str, str], enabled: set[str] | None,
             continue
         spec = known.get(key)
         if spec is None and key in _EXPORT_ONLY:
-            issues.append(Issue(title, None, None, "is written by the export for reading only (rating rounds are "
-                                                   "collected in the app, never imported); it was left alone",
-                                "warning"))
+            issues.append(Issue(title, None, None, f"is written by the export for reading only "
+                                                   f"({_EXPORT_ONLY[key]}); it was left alone", "warning"))
         elif spec is None:
             issues.append(Issue(title, None, None, "is not a sheet of the ESM workbook; it was ignored", "warning"))
         elif enabled is not None and spec.name not in enabled:

@@ -22,17 +22,28 @@ EXPORT_SQL = {
                    "method, round_id, n_valid, agreement, rationale, respondent, na FROM scores "
                    "ORDER BY quarter, department_id, dimension_id",
     c.BACKLOG.name: "SELECT item_id, title, description, department_id, dimension_id, status, status_reason, owner, "
-                    "value, effort, raised_on, due_on, closed_on, outcome, lessons, raised_by, source, source_ref "
-                    "FROM backlog_items ORDER BY item_id",
+                    "value, effort, raised_on, due_on, closed_on, outcome, lessons, raised_by, source, source_ref, "
+                    "stream_id, step_id FROM backlog_items ORDER BY item_id",
     c.STATUS_HISTORY.name: "SELECT item_id, status, CAST(changed_at AS TEXT), actor FROM backlog_status_history "
                            "ORDER BY item_id, changed_at, status",
     c.CHECKINS.name: "SELECT checkin_id, held_on, department_id, kind, facilitator, attendees, notes, decisions, "
-                     "wins, next_on, blockers FROM checkins ORDER BY checkin_id",
+                     "wins, next_on, blockers, stream_id FROM checkins ORDER BY checkin_id",
     c.ACTIONS.name: "SELECT action_id, checkin_id, text, owner, due_on, status, item_id, closed_on FROM actions "
                     "ORDER BY action_id",
     c.PEOPLE.name: "SELECT p.email, p.name, p.role, string_agg(d.department_id, ', ' ORDER BY d.department_id), "
                    "p.active FROM people p LEFT JOIN person_departments d ON d.email = p.email "
                    "GROUP BY p.email, p.name, p.role, p.active ORDER BY p.email",
+    c.VALUE_STREAMS.name: "SELECT stream_id, name, kind, trigger, outcome, consumer, description, owner, champion, "
+                          "rollup_rule, active, created_by, created_on FROM value_streams ORDER BY stream_id",
+    c.STREAM_STEPS.name: "SELECT step_id, valid_from, valid_to, stream_id, position, name, department_id, "
+                         "array_to_string(supporting, ', '), weight, target_days, output FROM stream_steps "
+                         "ORDER BY stream_id, valid_from, position, step_id",
+    c.STREAM_FLOW.name: "SELECT stream_id, quarter, lead_time_days, process_time_days, handoffs, rework_pct, "
+                        "throughput, wip, items, source, confidence, note, recorded_by, CAST(recorded_at AS TEXT) "
+                        "FROM stream_flow ORDER BY stream_id, quarter",
+    c.HANDOFF_QUALITY.name: "SELECT stream_id, quarter, to_step_id, from_step_id, pct_complete_accurate, wait_days, "
+                            "note, recorded_by, CAST(recorded_at AS TEXT) FROM stream_handoffs "
+                            "ORDER BY stream_id, quarter, to_step_id",
 }
 
 

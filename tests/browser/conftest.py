@@ -285,3 +285,27 @@ def sign_out(tab, server: Server) -> None:
     tab.get_by_role("button", name="End session").click()
     tab.wait_for_url(lambda url: url.startswith(server.url))
     wait_idle(tab, SIGN_IN_SCREEN)
+
+
+def app_text(tab) -> str:
+    """What the app shows, as a person reads it (no word joiners, plain spaces)."""
+    return tab.locator('[data-testid="stApp"]').inner_text().replace("\u2060", "").replace("\xa0", " ")
+
+
+def signed_in(tab, server: Server, who: tuple[str, str], sub: str, path: str) -> None:
+    """Open `path`, sign in there as `who` (e-mail, name) with the provider's subject `sub`, and come back."""
+    tab.goto(server.url + path)
+    wait_idle(tab, SIGN_IN_SCREEN)
+    sign_in(tab, server, sub, {"email": who[0], "name": who[1]})
+    wait_idle(tab, "Signed in as")
+    tab.goto(server.url + path)   # back to the page the person wanted
+    wait_idle(tab, "Signed in as")
+
+
+def choose(tab, widget_key: str, option: str) -> None:
+    """Pick in a selectbox by typing (its list shows only the first options)."""
+    box = tab.locator(f".st-key-{widget_key} input")
+    box.click()
+    box.fill(option)
+    tab.get_by_role("option").filter(has_text=option).first.click()
+    settle(tab, 300)

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from esm_maturity.db import Database
-from tests.browser.conftest import copy_db, settle, wait_idle
+from tests.browser.conftest import choose, copy_db, settle, wait_idle
 from tests.conftest import DEMO_ANCHOR
 
 LIST_TAB = "Check-ins and actions"
@@ -40,15 +40,6 @@ def demo(start_server, demo_file, tmp_path):
 
 def selected_tab(tab) -> str:
     return tab.locator(SELECTED_TAB).first.inner_text().strip()
-
-
-def choose(tab, widget_key: str, option: str) -> None:
-    """Pick in a selectbox by typing (its list shows only the first options)."""
-    box = tab.locator(f".st-key-{widget_key} input")
-    box.click()
-    box.fill(option)
-    tab.get_by_role("option").filter(has_text=option).first.click()
-    settle(tab, 300)
 
 
 def test_the_checkins_tab_stays_where_the_person_is(demo, page):

@@ -23,7 +23,7 @@ from esm_maturity.access.people import add_person
 from esm_maturity.assessments import get_assessment, reopen_assessment
 from esm_maturity.rounds import commands, results
 from esm_maturity.storage import open_database
-from tests.browser.conftest import IDLE, SIGN_IN_SCREEN, copy_db, settle, sign_in, wait_idle
+from tests.browser.conftest import IDLE, SIGN_IN_SCREEN, app_text, copy_db, settle, signed_in, wait_idle
 from tests.conftest import ADMIN, DEMO_ANCHOR, TODAY
 
 # the mock provider runs in this process, on an Authlib API it deprecates
@@ -64,23 +64,10 @@ def finance(start_organisation_server, demo_file, tmp_path):
     return SimpleNamespace(server=start_organisation_server(db_file), db_file=db_file, dims=dims)
 
 
-def _text(tab) -> str:
-    return tab.locator('[data-testid="stApp"]').inner_text().replace("\u2060", "").replace("\xa0", " ")
-
-
-def _signed_in(tab, server, who: tuple[str, str], sub: str, path: str) -> None:
-    tab.goto(server.url + path)
-    wait_idle(tab, SIGN_IN_SCREEN)
-    sign_in(tab, server, sub, {"email": who[0], "name": who[1]})
-    wait_idle(tab, "Signed in as")
-    tab.goto(server.url + path)   # back to the page the person wanted
-    wait_idle(tab, "Signed in as")
-
-
 def _start_round(tab, server, dims: list[str]) -> list[str]:
     """On the Rating rounds page: an anonymous round for this quarter, five people invited, opened. The
     links, read off the page in the one run that shows them."""
-    _signed_in(tab, server, CLEO, "cleo", f"/rounds?department={DEPARTMENT}")
+    signed_in(tab, server, CLEO, "cleo", f"/rounds?department={DEPARTMENT}")
     wait_idle(tab, "Start the round (as a draft)")
     tab.locator(".st-key-round_new_instructions textarea").fill("Rate Finance as it works today.")
     chosen = tab.locator(".st-key-round_new_dimensions input")
@@ -101,7 +88,7 @@ def _start_round(tab, server, dims: list[str]) -> list[str]:
     settle(tab, 300)
     tab.locator(".st-key-round_open button").click()
     wait_idle(tab, "the people invited can answer until you close it.")
-    assert "0 of 5 answered" in _text(tab)
+    assert "0 of 5 answered" in app_text(tab)
     return links
 
 
@@ -117,7 +104,7 @@ def _answer(tab, link: str, person: int, dims: list[str]) -> None:
     tab.wait_for_selector(IDLE)
     assert tab.locator(NAV).count() == 0 and tab.locator('[data-testid="stSidebar"]').count() == 0
     assert tab.locator(".st-key-sign_in").count() == 0
-    text = _text(tab)
+    text = app_text(tab)
     assert f"Finance · {QUARTER}" in text and "Rate Finance as it works today." in text
     assert "Anonymous: nobody can link your answers to you" in text
     assert token not in text and "respond=" not in tab.url   # out of the address bar once captured
@@ -133,7 +120,7 @@ def _answer(tab, link: str, person: int, dims: list[str]) -> None:
 
 def _thanked(tab) -> None:
     wait_idle(tab, "Thank you: your answers are saved.")
-    assert "You can change your answers until the round closes." in _text(tab)
+    assert "You can change your answers until the round closes." in app_text(tab)
     assert tab.locator('[data-testid="stException"]').count() == 0
 
 
@@ -175,11 +162,11 @@ def test_five_people_answer_by_link_and_the_sponsor_sees_the_badge(finance, new_
     _close_and_agree(champion, server, dims)
 
     sponsor = new_tab()
-    _signed_in(sponsor, server, SAM, "sam", f"/trends?department={DEPARTMENT}&quarter={QUARTER}")
+    signed_in(sponsor, server, SAM, "sam", f"/trends?department={DEPARTMENT}&quarter={QUARTER}")
     wait_idle(sponsor, "Maturity trends")
     sponsor.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
     settle(sponsor)
-    text = _text(sponsor)
+    text = app_text(sponsor)
     assert "n=5 · " in text, "the agreed scores' badge is not on Trends"
     assert "monthly close checklist" not in text   # the answers themselves never reach the sponsor
 
@@ -219,5 +206,5 @@ def test_a_link_as_the_first_visit_after_start_shows_only_the_answer_page(start_
     tab.locator(".st-key-respond_submit button").wait_for()
     settle(tab)
     assert tab.locator(NAV).count() == 0 and tab.locator('[data-testid="stSidebar"]').count() == 0
-    assert SIGN_IN_SCREEN not in _text(tab) and token not in _text(tab) and "respond=" not in tab.url
+    assert SIGN_IN_SCREEN not in app_text(tab) and token not in app_text(tab) and "respond=" not in tab.url
     assert tab.locator('[data-testid="stException"]').count() == 0

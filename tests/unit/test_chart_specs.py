@@ -10,9 +10,13 @@ import pytest
 from esm_maturity import overview
 from esm_maturity.backlog import queries as backlog
 from esm_maturity.charts import figures as charts
+from esm_maturity.charts import portfolio as portfolio_charts
+from esm_maturity.charts import streams as stream_charts
+from esm_maturity.streams import portfolio_reads
 from esm_maturity.trends import flow
 from esm_maturity.trends import queries as trends
 from tests.conftest import TODAY
+from tests.unit.test_stream_charts import stream_chart_rows
 
 
 def _charts(db) -> dict[str, alt.TopLevelMixin]:
@@ -20,6 +24,7 @@ def _charts(db) -> dict[str, alt.TopLevelMixin]:
     q = f.last
     heat = trends.heatmap(db, q, f)
     ranked = trends.heatmap(db, q, f, limit=3, keep="LEG")
+    stream_heat, stream_trend = stream_chart_rows(db)
     return {
         "heatmap": charts.heatmap(heat),
         "heatmap chosen, large": charts.heatmap(heat, large_text=True, selected="HR"),
@@ -37,12 +42,17 @@ def _charts(db) -> dict[str, alt.TopLevelMixin]:
         "cycle time": charts.cycle_time(flow.cycle_time(db, f)),
         "dimension averages": charts.dimension_averages(overview.dimension_averages(db, q)),
         "value and effort": charts.value_effort(backlog.chart_items(db)),
+        "stream heatmap": stream_charts.stream_heatmap(stream_heat, large_text=True),
+        "stream floors and lead time": stream_charts.floors_and_lead_time(stream_trend),
+        "portfolio floors": portfolio_charts.floor_matrix(portfolio_reads.matrix_rows(db, q)),
+        "shared constraints": portfolio_charts.constraint_ranking(portfolio_reads.constraint_rows(db, q),
+                                                                  large_text=True),
     }
 
 
 def test_every_builder_makes_a_valid_vega_lite_spec_in_both_sizes(demo_db):
     built = _charts(demo_db)
-    assert len(built) == 15
+    assert len(built) == 19
     for name, chart in built.items():
         for shown in (chart, charts.for_meeting(chart)):
             try:

@@ -47,8 +47,10 @@ def test_every_text_column_of_the_contract_takes_its_limit_from_limits():
     assert used == {(entity, field) for entity, fields in LIMITS.items() for field in fields
                     if (entity, field) not in {("assessment", "reopen_reason"),   # the reason goes to the audit trail
                                                ("organisation", "name")}          # About's row, not a column
-                    and entity != "round"   # a rating round's own text: never imported (contract.NOT_RESTORED)
-                    and entity not in STREAM_ENTITIES}   # value streams' workbook sheets: next slice
+                    and entity != "round"}   # a rating round's own text: never imported (contract.NOT_RESTORED)
+    # the value streams' text fields are columns of their sheets (ValueStreams ... HandoffQuality)
+    assert {(e, f) for e, f in used if e in STREAM_ENTITIES} == {
+        (e, f) for e in STREAM_ENTITIES for f in LIMITS[e]}
 
 
 def test_the_contract_states_the_limits_where_it_and_the_old_domain_disagreed():
@@ -63,6 +65,13 @@ def test_the_contract_vocabulary_is_the_domain_vocabulary():
     assert contract.SOURCES == backlog.SOURCES and contract.CHECKIN_KINDS == checkins_model.KINDS
     assert contract.ACTION_STATUSES == checkins_model.ACTION_STATUSES
     assert contract.ASSESSMENT_STATUSES == (assessments.DRAFT, assessments.SUBMITTED)
+    from esm_maturity.streams import records as streams
+
+    assert contract.STREAM_KINDS == streams.KINDS and contract.STREAM_RULES == streams.RULES
+    assert contract.FLOW_SOURCES == streams.SOURCES and contract.FLOW_CONFIDENCES == streams.CONFIDENCES
+    choices = {(s.name, col.name): col.choices for s in contract.STREAM_SHEETS for col in s.columns if col.choices}
+    assert choices == {("ValueStreams", "kind"): streams.KINDS, ("ValueStreams", "rollup_rule"): streams.RULES,
+                       ("StreamFlow", "source"): streams.SOURCES, ("StreamFlow", "confidence"): streams.CONFIDENCES}
 
 
 def test_domain_validation_reads_the_same_limits():

@@ -59,7 +59,7 @@ def test_named_answers_go_to_admins_and_champions_only(demo_db):
     for who in (SPONSOR, REP, None):
         names = set(sheets(export_bytes(demo_db, who)))
         assert not names & contract.EXPORT_ONLY, who
-        assert names == {"About", *(s.name for s in contract.SHEETS)}
+        assert names == {"About", *(s.name for s in contract.SHEETS), *contract.DERIVED}
 
 
 def test_anonymous_aggregates_only_at_or_above_k_and_nothing_below(demo_db):

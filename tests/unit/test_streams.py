@@ -373,3 +373,16 @@ def test_the_receiving_department_rates_its_hand_off_and_only_its_own(org):
         flow.set_handoff_quality(org, REP, s.stream_id, Q1, c.step_id, 70)   # C receives: not hers
     with pytest.raises(PermissionDenied):
         flow.record_flow(org, REP, s.stream_id, Q1, FlowInput(lead_time_days=3))   # the stream does not name her
+
+
+def test_the_fullest_quarter_is_the_latest_with_the_most_complete_pictures(org):
+    stream_id = make(org, "A", "B", quarter=Q1).stream_id
+    assert rollup.fullest_quarter(org, [Q1, Q2]) is None            # nothing scored: no quarter to prefer
+    score(org, Q1, "A", {DIM: 2})
+    score(org, Q1, "B", {DIM: 3})
+    score(org, Q2, "A", {DIM: 3})                                  # B is still scoring Q2
+    assert rollup.fullest_quarter(org, [Q1, Q2]) == Q1
+    assert rollup.fullest_quarter(org, [Q1, Q2], [stream_id]) == Q1
+    score(org, Q2, "B", {DIM: 3})
+    assert rollup.fullest_quarter(org, [Q1, Q2]) == Q2              # as full as Q1: the latest wins
+    assert rollup.fullest_quarter(org, []) is None

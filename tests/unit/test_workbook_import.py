@@ -72,8 +72,8 @@ def test_created_records_get_one_audit_row_per_sheet_and_changed_records_one_eac
         audit = empty.rows("SELECT entity, entity_key, department_id, before_json, after_json FROM audit_log "
                            "WHERE action = 'import' ORDER BY audit_id")
         assert [a[0] for a in audit] == ["department", "dimension", "model", "level", "rubric", "assessment", "score",
-                                         "backlog_item", "status_change", "checkin", "action", "organisation",
-                                         "workbook"]
+                                         "backlog_item", "status_change", "checkin", "action", "value stream",
+                                         "stream step", "stream flow", "hand-off quality", "organisation", "workbook"]
         scores = json.loads(audit[6][4])
         assert audit[6][1] == "backup.xlsx" and audit[6][3] is None
         assert scores["created"] == report.counts["Scores"]["new"] == empty.scalar("SELECT count(*) FROM scores")

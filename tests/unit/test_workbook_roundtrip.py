@@ -29,7 +29,8 @@ def test_round_trip_into_an_empty_database_gives_equal_content(demo_db, tmp_path
     a, b = content(first), content(second)
     assert a.pop("About")[1:3] == b.pop("About")[1:3] == [["format", "esm-maturity-workbook"], ["format_version", "1"]]
     assert list(a) == ["Departments", "Dimensions", "Levels", "Assessments", "Scores", "Backlog", "Status history",
-                       "Check-ins", "Actions", "People"]
+                       "Check-ins", "Actions", "People", "ValueStreams", "ValueStreamSteps", "StreamFlow",
+                       "HandoffQuality", "StreamSummary"]
     assert a == b
     assert len(a["Scores"]) > 600 and len(a["Backlog"]) > 50
     assert again.total_changes == 0 and sum(n["unchanged"] for n in again.counts.values()) > 1000

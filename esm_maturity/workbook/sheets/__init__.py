@@ -19,11 +19,13 @@ from .. import contract as c
 from ..parsed import ParsedWorkbook
 from ..plan import Change, Context
 from .assessments import assessments, scores
-from .backlog import backlog
+from .backlog import backlog, stream_links
 from .checkins import ACTION_SQL, CHECKIN_SQL, actions, checkins
 from .departments import departments, organisation
 from .model import dimensions, levels
 from .people import people
+from .stream_flow import FLOW_SQL, HANDOFF_SQL, stream_flow, stream_handoffs
+from .streams import STEP_SQL, STREAM_SQL, stream_steps, value_streams
 
 
 class Write(Enum):
@@ -64,13 +66,19 @@ STEPS = (
     Step(scores, Write.FINAL_FROM_HERE),
     Step(checkins, read_ahead=(c.CHECKINS.name, CHECKIN_SQL)),
     Step(actions, read_ahead=(c.ACTIONS.name, ACTION_SQL)),
+    # value streams: the streams before their steps, the steps before the hand-offs that name them
+    Step(value_streams, read_ahead=(c.VALUE_STREAMS.name, STREAM_SQL)),
+    Step(stream_steps, read_ahead=(c.STREAM_STEPS.name, STEP_SQL)),
+    Step(stream_flow, read_ahead=(c.STREAM_FLOW.name, FLOW_SQL)),
+    Step(stream_handoffs, read_ahead=(c.HANDOFF_QUALITY.name, HANDOFF_SQL)),
     Step(organisation),                      # About's organisation name: one row, read when its turn comes
+    Step(stream_links),                      # the value streams Backlog and Check-ins rows name: after every sheet
 )
 
 # The order tables are reported and written in, whatever the order they were validated in.
 TABLE_ORDER = ("departments", "dimensions", "model_info", "levels", "rubric", "assessments", "scores", "backlog_items",
                "backlog_status_history", "checkins", "actions", "people",
-               "organisation_settings")
+               "value_streams", "stream_steps", "stream_flow", "stream_handoffs", "organisation_settings")
 
 
 def table_rank(change: Change) -> int:

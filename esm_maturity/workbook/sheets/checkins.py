@@ -13,10 +13,12 @@ from ...models import check_department_id
 from .. import contract as c
 from ..parsed import ParsedWorkbook
 from ..plan import Change, Context
+from .backlog import to_check
 from .keyed import get, keyed, label, stored
 
 CHECKIN_COLUMNS = ("checkin_id", "held_on", "department_id", "kind", "facilitator", "attendees", "notes",
-                   "decisions", "wins", "next_on", "blockers")
+                   "decisions", "wins", "next_on", "blockers", "stream_id")
+CORE = 11   # the columns before the value stream link: a workbook from before it has exactly these
 ACTION_COLUMNS = ("action_id", "checkin_id", "text", "owner", "due_on", "status", "item_id", "closed_on")
 CHECKIN_SQL = f"SELECT {', '.join(CHECKIN_COLUMNS)} FROM checkins"
 ACTION_SQL = f"SELECT {', '.join(ACTION_COLUMNS)} FROM actions"
@@ -36,10 +38,10 @@ def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
                     extra={"updated_at": ctx.now}, insert_only={"created_at": ctx.now}, dept_index=2,
                     allocate=lambda tx, n: allocate_keys(tx, "checkin", n), counter=("checkin_seq", "CHK"),
                     permission=Permission.checkin)
-    full = ps.columns.issuperset(CHECKIN_COLUMNS)   # every column in the sheet: no fallbacks (see backlog)
+    full = ps.columns.issuperset(CHECKIN_COLUMNS[:CORE])   # every core column: no fallbacks (see backlog)
     at = ps.index
     i_held = at["held_on"]
-    fields = itemgetter(*(at[name] for name in CHECKIN_COLUMNS[1:])) if full else None
+    fields = itemgetter(*(at[name] for name in CHECKIN_COLUMNS[1:CORE])) if full else None
     for row, (key,) in keyed(ctx, ps, {"department_id": check_department_id}):
         old = rows.get(key) if key else None
         where = label(ps, row)
@@ -52,6 +54,9 @@ def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
             dept = get(row, ps, "department_id", old, 2, None)
             kind = get(row, ps, "kind", old, 3, "department")
             next_on = get(row, ps, "next_on", old, 9, None)
+        stream = get(row, ps, "stream_id", old, CORE, None)   # left out: as stored (a new check-in: none)
+        if stream is not None:
+            to_check(ctx, where, row.excel_row, stream, None)
         problems = []
         if dept is not None and dept not in ctx.state["departments"]:
             problems.append(("department_id", f"there is no department {dept!r} in the Departments sheet or the app"))
@@ -69,12 +74,12 @@ def checkins(ctx: Context, wb: ParsedWorkbook) -> None:
                 ctx.error(where, row.excel_row, column, message)
             continue
         if full:
-            change.add((key, held_on, dept, kind, facilitator, attendees, notes, decisions, wins, next_on, blockers),
-                       old)
+            change.add((key, held_on, dept, kind, facilitator, attendees, notes, decisions, wins, next_on, blockers,
+                        stream), old)
         else:
             change.add((key, held_on, dept, kind, get(row, ps, "facilitator", old, 4), attendees,
                         get(row, ps, "notes", old, 6), get(row, ps, "decisions", old, 7),
-                        get(row, ps, "wins", old, 8), next_on, get(row, ps, "blockers", old, 10)), old)
+                        get(row, ps, "wins", old, 8), next_on, get(row, ps, "blockers", old, 10), stream), old)
         if key:
             ctx.state["checkins"][key] = held_on
             ctx.state["checkin_departments"].setdefault(key, set()).add(dept)
