@@ -24,6 +24,7 @@ from ..models import SYSTEM, Quarter, quarter_range
 from .backlog import benchmarks as backlog_benchmarks, seed_large_backlog
 from .checkins import benchmarks as checkin_benchmarks, seed_large_checkins
 from .org import Benchmark, LargeOrg
+from .streams import benchmarks as stream_benchmarks, seed_large_streams
 from .trends import benchmarks as trends_benchmarks
 from .waits import WORD as WAITS_WORD, Plan, run_waits
 from .workbook import benchmarks as workbook_benchmarks
@@ -53,7 +54,7 @@ def seed_large_scores(tx: Tx, org: LargeOrg, departments: int = 300) -> None:
 
 # Each seeder writes its part of the large organisation inside one transaction.
 LARGE_SEEDERS: list[Callable[[Tx, LargeOrg], None]] = [seed_large_scores, seed_large_backlog,
-                                                       seed_large_checkins]
+                                                       seed_large_checkins, seed_large_streams]
 
 
 def build_large_org(workdir: Path, quarters: int = 24) -> LargeOrg:
@@ -81,6 +82,7 @@ BENCHMARKS: list[Benchmark] = [
     *backlog_benchmarks(),
     *checkin_benchmarks(),
     *trends_benchmarks(),
+    *stream_benchmarks(),
     *workbook_benchmarks(),
 ]
 

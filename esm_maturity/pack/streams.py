@@ -164,12 +164,10 @@ def _lever_text(row, names: dict[str, str], items: dict[tuple[str, str], int], *
     return text
 
 
-def _card(db: Database, stream: Stream, quarter: Quarter, steps, labels: dict[str, str],
-          full: dict[str, str], hidden: bool) -> StreamCard:
-    maturity = rollup.stream_maturity(db, stream.stream_id, quarter)
+def _card(db: Database, stream: Stream, quarter: Quarter, steps, maturity: rollup.StreamMaturity, levers,
+          labels: dict[str, str], full: dict[str, str], hidden: bool) -> StreamCard:
     summary = flow.flow_summary(db, stream.stream_id, quarter)
     before = flow.flow_record(db, stream.stream_id, quarter.previous())
-    levers = rollup.levers(db, stream.stream_id, quarter)
     items = _open_items(db, [(r.department_id, r.dimension_id) for r in levers.itertuples()])
     trigger = plain(stream.trigger) or "trigger not described"
     outcome = plain(stream.outcome) or "outcome not described"
@@ -202,11 +200,15 @@ def cards(db: Database, quarter: Quarter, labels: dict[str, str], full: dict[str
     are chosen). `labels` and `full`: every department's label on a slide and its name in the notes
     (aliases when names are hidden)."""
     out = []
+    levers = rollup.all_levers(db, quarter)   # one statement for every stream's levers, one for its maturity
+    by_stream = {key: group for key, group in levers.groupby("stream_id", sort=False)}
+    maturity = rollup.all_maturity(db, quarter)
     for stream in queries.list_streams(db):
         steps = queries.steps_in(db, stream.stream_id, quarter)
         if not steps or (departments and not {s.department_id for s in steps} & set(departments)):
             continue
-        out.append(_card(db, stream, quarter, steps, labels, full, hidden))
+        out.append(_card(db, stream, quarter, steps, maturity[stream.stream_id],
+                         by_stream.get(stream.stream_id, levers.iloc[0:0]), labels, full, hidden))
     return out
 
 

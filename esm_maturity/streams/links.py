@@ -23,24 +23,33 @@ LEVER_PAIR, NAMES_STREAM = "lever pair", "names this stream"
 _PAIR = "EXISTS (SELECT 1 FROM p WHERE p.department_id = b.department_id AND p.dimension_id = b.dimension_id)"
 
 
-def open_improvements(db: Database, pairs: Sequence[tuple[str, str]], stream_id: str | None = None) -> "pd.DataFrame":
+def open_improvements(db: Database, pairs: Sequence[tuple[str, str]], stream_id: str | None = None,
+                      per_group: int | None = None) -> "pd.DataFrame":
     """Open improvements whose (department_id, dimension_id) is one of `pairs`, and (with `stream_id`) open
     improvements that name the stream: item_id, title, status, owner, department_id, department,
-    dimension_id, dimension, stream_id, step_id, due_on and why ("lever pair", or "names this stream" for
-    an item that is not on a lever pair). By department, dimension and key."""
+    dimension_id, dimension, stream_id, step_id, due_on, why ("lever pair", or "names this stream" for
+    an item that is not on a lever pair) and in_group (how many the item's group holds: its pair, or the
+    items naming the stream). With `per_group`, at most that many of each group (the soonest due first),
+    so a page lists a few and links to the rest. By department, dimension and key."""
     departments = [str(d) for d, _ in pairs]
     dims = [str(m) for _, m in pairs]
     return db.frame(
-        "WITH p AS (SELECT unnest(CAST($1 AS TEXT[])) AS department_id, unnest(CAST($2 AS TEXT[])) AS dimension_id) "
-        "SELECT b.item_id, b.title, b.status, b.owner, b.department_id, d.name AS department, b.dimension_id, "
-        " m.name AS dimension, b.stream_id, b.step_id, b.due_on, "
+        "WITH p AS (SELECT unnest(CAST($1 AS TEXT[])) AS department_id, unnest(CAST($2 AS TEXT[])) AS dimension_id), "
+        "found AS (SELECT b.item_id, b.title, b.status, b.owner, b.department_id, d.name AS department, "
+        " b.dimension_id, m.name AS dimension, b.stream_id, b.step_id, b.due_on, "
         f" CASE WHEN {_PAIR} THEN '{LEVER_PAIR}' ELSE '{NAMES_STREAM}' END AS why "
-        "FROM backlog_items b LEFT JOIN departments d ON d.department_id = b.department_id "
-        "LEFT JOIN dimensions m ON m.dimension_id = b.dimension_id "
-        "WHERE b.status IN (SELECT unnest(CAST($3 AS TEXT[]))) "
-        f" AND ({_PAIR} OR (CAST($4 AS TEXT) IS NOT NULL AND b.stream_id = CAST($4 AS TEXT))) "
-        "ORDER BY b.department_id, b.dimension_id, b.item_id",
-        [departments, dims, list(OPEN_STATUSES), stream_id])
+        " FROM backlog_items b LEFT JOIN departments d ON d.department_id = b.department_id "
+        " LEFT JOIN dimensions m ON m.dimension_id = b.dimension_id "
+        " WHERE b.status IN (SELECT unnest(CAST($3 AS TEXT[]))) "
+        f"  AND ({_PAIR} OR (CAST($4 AS TEXT) IS NOT NULL AND b.stream_id = CAST($4 AS TEXT)))), "
+        "grouped AS (SELECT *, CASE WHEN why = 'lever pair' THEN department_id || '|' || dimension_id ELSE '' END"
+        "  AS grp FROM found), "
+        "ranked AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY due_on NULLS LAST, item_id) AS rank, "
+        " count(*) OVER (PARTITION BY grp) AS in_group FROM grouped) "
+        "SELECT item_id, title, status, owner, department_id, department, dimension_id, dimension, stream_id, "
+        " step_id, due_on, why, in_group FROM ranked WHERE CAST($5 AS INTEGER) IS NULL OR rank <= CAST($5 AS INTEGER) "
+        "ORDER BY department_id, dimension_id, item_id",
+        [departments, dims, list(OPEN_STATUSES), stream_id, per_group])
 
 
 def step_scores(db: Database, stream_id: str, quarter: Quarter | str) -> "pd.DataFrame":

@@ -243,9 +243,30 @@ def stream_maturity(db: Database, stream_id: str, quarter: Quarter | str, *, rul
     return StreamMaturity(stream_id, str(Quarter.parse(quarter)), used, _rollups(frame), department_names(db))
 
 
+def all_maturity(db: Database, quarter: Quarter | str) -> dict[str, StreamMaturity]:
+    """stream_maturity() of every active stream in `quarter` (by its own rule), from one statement."""
+    frame, names, asked = maturity_frame(db, [quarter]), department_names(db), str(Quarter.parse(quarter))
+    return {stream_id: StreamMaturity(stream_id, asked, group["rollup_rule"].iloc[0], _rollups(group), names)
+            for stream_id, group in frame.groupby("stream_id", sort=False)}
+
+
 # --- levers and the portfolio --------------------------------------------------------------------------
 
 _FLOORS = f"WITH {_CELLS} "
+
+
+_LEVERS = (
+    "SELECT f.stream_id, f.department_id, d.name AS department, f.dimension_id, m.name AS dimension, m.position, "
+    " f.score AS floor, (agg.scored = agg.applies AND coalesce(u.steps, 0) = 0) AS complete, "
+    " (SELECT count(DISTINCT o.stream_id) FROM floors o WHERE o.department_id = f.department_id "
+    "   AND o.dimension_id = f.dimension_id AND o.stream_id <> f.stream_id) AS other_streams, "
+    " (SELECT array_agg(DISTINCT o.stream_id ORDER BY o.stream_id) FROM floors o "
+    "   WHERE o.department_id = f.department_id AND o.dimension_id = f.dimension_id "
+    "   AND o.stream_id <> f.stream_id) AS other_stream_ids "
+    "FROM floors f JOIN departments d ON d.department_id = f.department_id "
+    "JOIN dims m ON m.dimension_id = f.dimension_id "
+    "JOIN agg ON agg.stream_id = f.stream_id AND agg.quarter = f.quarter AND agg.dimension_id = f.dimension_id "
+    "LEFT JOIN unowned u ON u.stream_id = f.stream_id AND u.quarter = f.quarter ")
 
 
 def levers(db: Database, stream_id: str, quarter: Quarter | str) -> "pd.DataFrame":
@@ -253,20 +274,16 @@ def levers(db: Database, stream_id: str, quarter: Quarter | str) -> "pd.DataFram
     with the floor, whether the dimension's picture is complete, and in how many *other* active streams the
     same department × dimension is at the floor too (other_streams, and their keys)."""
     return _tuples(db.frame(
-        _FLOORS +
-        "SELECT f.department_id, d.name AS department, f.dimension_id, m.name AS dimension, m.position, "
-        " f.score AS floor, (agg.scored = agg.applies AND coalesce(u.steps, 0) = 0) AS complete, "
-        " (SELECT count(DISTINCT o.stream_id) FROM floors o WHERE o.department_id = f.department_id "
-        "   AND o.dimension_id = f.dimension_id AND o.stream_id <> f.stream_id) AS other_streams, "
-        " (SELECT array_agg(DISTINCT o.stream_id ORDER BY o.stream_id) FROM floors o "
-        "   WHERE o.department_id = f.department_id AND o.dimension_id = f.dimension_id "
-        "   AND o.stream_id <> f.stream_id) AS other_stream_ids "
-        "FROM floors f JOIN departments d ON d.department_id = f.department_id "
-        "JOIN dims m ON m.dimension_id = f.dimension_id "
-        "JOIN agg ON agg.stream_id = f.stream_id AND agg.quarter = f.quarter AND agg.dimension_id = f.dimension_id "
-        "LEFT JOIN unowned u ON u.stream_id = f.stream_id AND u.quarter = f.quarter "
-        "WHERE f.stream_id = $4 ORDER BY f.score, other_streams DESC, m.position, d.name",
+        _FLOORS + _LEVERS + "WHERE f.stream_id = $4 ORDER BY f.score, other_streams DESC, m.position, d.name",
         [[str(Quarter.parse(quarter))], True, [stream_id], stream_id]), "other_stream_ids")
+
+
+def all_levers(db: Database, quarter: Quarter | str) -> "pd.DataFrame":
+    """levers() of every active stream in `quarter` in one statement (stream_id names each row's stream),
+    for readers that show every stream at once (the meeting pack)."""
+    return _tuples(db.frame(
+        _FLOORS + _LEVERS + "ORDER BY f.stream_id, f.score, other_streams DESC, m.position, d.name",
+        [[str(Quarter.parse(quarter))], True, []]), "other_stream_ids")
 
 
 def portfolio(db: Database, quarter: Quarter | str) -> "pd.DataFrame":

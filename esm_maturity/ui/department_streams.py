@@ -14,7 +14,10 @@ import math
 import pandas as pd
 import streamlit as st
 
+from ..db import Database
 from ..streams import portfolio_reads as reads
+from ..streams.rollup import department_names
+from .cached import read
 from .portfolio_view import page_available, stream_link
 from .text import esc
 
@@ -72,19 +75,31 @@ def part_table(part: reads.DepartmentPart, label) -> pd.DataFrame:
     return pd.DataFrame([[esc(c) for c in row] for row in rows], columns=list(COLUMNS))
 
 
+def panel(db: Database, department_id: str, quarter) -> tuple[pd.DataFrame, dict[str, str]] | None:
+    """The panel's table and its streams (key: name), or None when the department takes part in none; built
+    once per change of the data (through cached.read), so a rerun of Trends only draws it."""
+    part = reads.department_part(db, department_id, quarter)
+    if part.empty:
+        return None
+    names = department_names(db)
+    table = part_table(part, lambda d: names.get(d, d))
+    return table, dict(zip(part.steps["stream_id"], part.steps["stream"]))
+
+
 def show(v, department_id: str) -> None:
-    """The panel for the Trends page's View `v` (its db, quarter, meeting mode, hidden names and label)."""
+    """The panel for the Trends page's View `v` (its db, quarter, meeting mode and hidden names)."""
     if v.hidden:
         return
-    part = v.read(reads.department_part, department_id, v.quarter)
-    if part.empty:
+    found = read(v.db, panel, department_id, v.quarter)
+    if found is None:
         return
+    table, streams = found
     st.markdown(f"**{TITLE}, {v.quarter}**")
-    st.table(part_table(part, v.label), hide_index=True, border="horizontal")
+    st.table(table, hide_index=True, border="horizontal")
     st.caption("Lever: the department is at the stream's floor on that dimension, so raising it there lifts the "
                "stream. Hand-off quality: the % complete and accurate of what it hands on, judged by the "
                "department receiving it.")
     if not v.meeting and page_available("pages/stream_overview.py"):
         line = st.container(horizontal=True, gap="small")
-        for stream_id, name in dict(zip(part.steps["stream_id"], part.steps["stream"])).items():
+        for stream_id, name in streams.items():
             stream_link(stream_id, name, line)

@@ -20,6 +20,7 @@ from ..models import Actor, ConflictError, EsmError, Quarter
 from ..streams import flow, queries
 from ..streams.records import CONFIDENCES, FLOW_FIELDS, SOURCES, Boundary, FlowInput, FlowRecord, Stream
 from . import forms
+from .cached import read
 from .context import MISSING, flash, show_error
 from .stream_forms import scope
 from .text import esc, esc_label
@@ -227,8 +228,11 @@ def _save_handoffs(db: Database, actor: Actor, stream: Stream, quarter: Quarter,
 
 # --- linked improvements ---------------------------------------------------------------------------
 
+LINKS_SHOWN = 5   # the improvements naming the stream with a link each; the backlog filtered to it lists all
+
+
 def improvements(db: Database, stream_id: str, names: dict[str, str]) -> None:
-    found = queries.linked_improvements(db, stream_id)
+    found = read(db, queries.linked_improvements, stream_id)
     if found.empty:
         st.caption("No open improvement names this stream yet (link one from its form on the backlog).")
         return
@@ -236,6 +240,9 @@ def improvements(db: Database, stream_id: str, names: dict[str, str]) -> None:
                  hide_index=True, placeholder=MISSING, width="stretch",
                  column_config={"item_id": "Key", "title": "Improvement", "status": "Status", "owner": "Owner",
                                 "department_id": "Department", "dimension_id": "Dimension", "step_id": "Step"})
-    for item_id, title in zip(found["item_id"], found["title"]):
+    for item_id, title in zip(found["item_id"][:LINKS_SHOWN], found["title"][:LINKS_SHOWN]):
         st.page_link("pages/backlog.py", label=f"{item_id}: {esc_label(title)}", icon=":material/open_in_new:",
                      query_params={"item": item_id})
+    if len(found) > LINKS_SHOWN:
+        st.page_link("pages/backlog.py", label=f"All {len(found)} in the backlog", icon=":material/filter_list:",
+                     query_params={"stream": stream_id})

@@ -114,15 +114,24 @@ def _cell(row) -> str:
 
 
 def matrix_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """The matrix as a static table, every cell escaped Markdown: a dimension per row and a stream per column
-    (an organisation has a handful of streams and nine dimensions: this way the table fits the page and
-    needs no scrolling, which a keyboard could not reach)."""
-    ordered = rows.sort_values(["position", "dimension"])
-    dimensions = list(ordered["dimension"].drop_duplicates())
-    streams = list(dict.fromkeys(zip(rows["stream_id"], rows["stream"])))
-    cells = {(r.dimension, r.stream_id): _cell(r) for r in rows.itertuples()}
-    return pd.DataFrame([[esc(d), *(esc(cells.get((d, k), "")) for k, _ in streams)] for d in dimensions],
-                        columns=["Dimension", *(esc(name) for _, name in streams)])
+    """The matrix in words, every cell escaped Markdown: a stream per row, with its lowest floor and every
+    dimension in one wrapped column ("Dimension: 2 · at the floor: IT Services; ..."). Three columns fit the
+    page at any number of streams and dimensions, so the table never scrolls sideways, where a keyboard could
+    not reach it."""
+    streams: dict[tuple[str, str], list] = {}
+    for r in rows.sort_values(["position", "dimension"], kind="stable").itertuples():
+        floors, words = streams.setdefault((r.stream_id, r.stream), ([], []))
+        if pd.notna(r.floor):
+            floors.append(float(r.floor))
+        words.append(f"{r.dimension}: {_cell(r)}")
+    return pd.DataFrame([[esc(name), f"{min(floors):.0f}" if floors else "no scores", esc("; ".join(words))]
+                         for (_, name), (floors, words) in streams.items()],
+                        columns=["Stream", "Lowest floor", "Per dimension"])
+
+
+def matrix_words(db: Database, quarter: Quarter) -> pd.DataFrame:
+    """matrix_table of the quarter's matrix: built once per change of the data (through cached.read)."""
+    return matrix_table(reads.matrix_rows(db, quarter))
 
 
 def matrix(db: Database, quarter: Quarter) -> bool:
@@ -139,7 +148,7 @@ def matrix(db: Database, quarter: Quarter) -> bool:
                "the lowest owning department). Light cells with a dashed outline are incomplete: not every owning "
                "department has a submitted score (k/n scored); a missing score never counts as 0. Hover for the "
                "departments at the floor: the stream's levers.")
-    st.table(matrix_table(rows), hide_index=True, border="horizontal")
+    st.table(read(db, matrix_words, quarter), hide_index=True, border="horizontal")
     return True
 
 

@@ -33,6 +33,8 @@ TREND_QUARTERS = 8
 BACKLOG, STREAMS_PAGE = "pages/backlog.py", "pages/streams.py"
 DASH = "–"
 ROOT = Path(__file__).resolve().parents[2]   # the project: pages/ lives there
+LEVERS_SHOWN = 8  # the biggest levers, each with its improvements; the per-dimension table names every tie
+ITEMS_SHOWN = 3   # open improvements listed per lever (and naming the stream); the rest are a link away
 ORDER_NOTE = "Levers that constrain more streams come first: lifting them lifts every one of those streams."
 
 
@@ -173,7 +175,10 @@ def _items(found: pd.DataFrame) -> None:
                      query_params={"item": item.item_id})
 
 
-def _lever(lever, items: pd.DataFrame) -> None:
+EMPTY = pd.DataFrame()
+
+
+def _lever(lever, items: dict[tuple[str, str], pd.DataFrame]) -> None:
     """One lever: the pair, its floor, how many other streams it holds back, its open improvements (or a
     link to add one) and the backlog filtered to the pair."""
     others = int(lever.other_streams)
@@ -184,15 +189,18 @@ def _lever(lever, items: pd.DataFrame) -> None:
     with st.container(border=True):
         st.markdown(f"**{esc(lever.department)} · {esc(lever.dimension)}**: at level {lever.floor:.0f}"
                     f"{incomplete}; {also}.")
-        mine = items[(items["department_id"] == lever.department_id) & (items["dimension_id"] == lever.dimension_id)]
+        mine = items.get((lever.department_id, lever.dimension_id), EMPTY)
         if mine.empty:
             st.caption("No improvement is open for this lever.")
             st.page_link(BACKLOG, label="Add an improvement for this lever in the backlog", icon=":material/add:",
                          query_params=pair)
             return
         _items(mine)
-        st.page_link(BACKLOG, label=f"The backlog for {esc_label(lever.department)} · {esc_label(lever.dimension)}",
-                     icon=":material/filter_list:", query_params=pair)
+        more = int(mine["in_group"].iloc[0]) - len(mine)
+        label = (f"All {more + len(mine)} open for {esc_label(lever.department)} · {esc_label(lever.dimension)} "
+                 "in the backlog" if more else
+                 f"The backlog for {esc_label(lever.department)} · {esc_label(lever.dimension)}")
+        st.page_link(BACKLOG, label=label, icon=":material/filter_list:", query_params=pair)
 
 
 def levers(db: Database, stream_id: str, quarter: str) -> None:
@@ -204,11 +212,22 @@ def levers(db: Database, stream_id: str, quarter: str) -> None:
         return
     found = found.sort_values(["other_streams", "floor", "position", "department"],
                               ascending=[False, True, True, True])
-    items = read(db, links.open_improvements, list(zip(found["department_id"], found["dimension_id"])), stream_id)
+    shown = found.head(LEVERS_SHOWN)
+    items = read(db, links.open_improvements, list(zip(shown["department_id"], shown["dimension_id"])), stream_id,
+                 ITEMS_SHOWN)
+    paired = items[items["why"] == links.LEVER_PAIR]
+    by_pair = {pair: group for pair, group in paired.groupby(["department_id", "dimension_id"], sort=False)}
     st.caption(ORDER_NOTE)
-    for lever in found.itertuples():
-        _lever(lever, items)
+    for lever in shown.itertuples():
+        _lever(lever, by_pair)
+    if len(found) > len(shown):
+        st.caption(f"{len(found) - len(shown)} more department × dimension pairs are at this stream's floor (ties): "
+                   "the table above names every one, and the portfolio ranks the pairs across streams.")
     named = items[items["why"] == links.NAMES_STREAM]
     if not named.empty:
         st.markdown("**Open improvements that name this stream**")
         _items(named)
+        total = int(named["in_group"].iloc[0])
+        if total > len(named):
+            st.page_link(BACKLOG, label=f"All {total} open improvements that name this stream, in the backlog",
+                         icon=":material/filter_list:", query_params={"stream": stream_id})

@@ -118,12 +118,13 @@ def test_matrix_and_table_mark_the_incomplete_cell_and_name_the_floor(db_path, m
         "1 · 1/2", "incomplete", "incomplete (1 of 2)", "Dept C")
     assert cells[(ids["first"], OTHER)].at_floor == "Dept B"
     assert set(matrix.stream) == {"Onboard", HOSTILE}   # chart text: as typed
-    table = next(t.value for t in at.table if "Dimension" in t.value.columns)   # a dimension per row
-    by_dimension = table.set_index("Dimension")
-    collaboration = esc("Cross-functional collaboration")
-    assert sorted(by_dimension.columns) == sorted(["Onboard", esc(HOSTILE)])
-    assert by_dimension.loc[collaboration, "Onboard"] == esc("1 · at the floor: Dept A")
-    assert by_dimension.loc[collaboration, esc(HOSTILE)] == esc("1 · at the floor: Dept A · incomplete (1 of 2)")
+    table = next(t.value for t in at.table if "Per dimension" in t.value.columns)   # three columns, a stream a row
+    assert list(table.columns) == ["Stream", "Lowest floor", "Per dimension"]
+    by_stream = table.set_index("Stream")
+    assert by_stream.loc["Onboard", "Lowest floor"] == "1"
+    assert esc("Cross-functional collaboration: 1 · at the floor: Dept A;") in by_stream.loc["Onboard", "Per dimension"]
+    assert esc("Cross-functional collaboration: 1 · at the floor: Dept A · incomplete (1 of 2)") in \
+        by_stream.loc[esc(HOSTILE), "Per dimension"]
     assert esc(HOSTILE) != HOSTILE   # the stream's name is escaped Markdown: the browser shows it as typed
     assert "worst" not in " ".join(c.value for c in at.caption).lower()
 

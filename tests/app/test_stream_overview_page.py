@@ -195,3 +195,21 @@ def test_without_a_quarter_in_the_link_the_overview_opens_on_the_latest_quarter_
     assert at.query_params["quarter"] in (BEFORE, [BEFORE])
     at = open_page(seeded["path"], {"stream": seeded["alpha"], "quarter": Q})   # a link names its quarter
     assert at.selectbox(key="so_quarter").value == Q
+
+
+def test_a_stream_with_many_levers_lists_the_biggest_and_links_to_the_rest(seeded, monkeypatch):
+    from esm_maturity.ui import stream_overview_view as view
+
+    monkeypatch.setattr(view, "LEVERS_SHOWN", 1)
+    monkeypatch.setattr(view, "ITEMS_SHOWN", 1)
+    with open_database(seeded["path"]) as db:   # a second open improvement on the first lever's pair
+        add_item(db, ADMIN, title="Second on the pair", department_id="A", dimension_id=DIM)
+    at = open_page(seeded["path"], {"stream": seeded["alpha"], "quarter": Q})
+    assert not at.exception, at.exception
+    text = shown(at)
+    assert len([m for m in at.markdown if "**: at level" in m.value]) == 1          # one lever drawn
+    assert "more department × dimension pairs are at this stream's floor" in text  # the others named in the table
+    links = page_links(at)
+    assert ("All 2 open for Dept A · Cross-functional collaboration in the backlog", "backlog",
+            {"department": "A", "dimension": DIM}) in links
+    assert len([l for l in links if "item" in l[2]]) == 1                          # one item listed for the lever

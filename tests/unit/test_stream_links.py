@@ -75,3 +75,14 @@ def test_step_scores_one_row_per_step_and_dimension_agreed_scores_only(org):
     assert mine.loc[2].isna()["score"]                      # a draft is not agreed: not scored, never 0
     na = cells[(cells["dimension_id"] == OTHER) & (cells["step_position"] == 1)].iloc[0]
     assert bool(na["na"]) and na.isna()["score"]
+
+
+def test_per_group_keeps_the_first_few_of_each_pair_and_of_the_stream_and_counts_them_all(org):
+    s = make(org, "A", "B")
+    pair = [item(org, f"Pair {i}", "A", DIM) for i in range(4)]
+    other = item(org, "Other pair", "B", OTHER)
+    naming = [item(org, f"Names {i}", "C", None, stream_id=s.stream_id) for i in range(3)]
+    found = links.open_improvements(org, [("A", DIM), ("B", OTHER)], s.stream_id, per_group=2)
+    assert list(found["item_id"]) == [*pair[:2], other, *naming[:2]]
+    assert list(found["in_group"]) == [4, 4, 1, 3, 3]   # how many each group holds, beyond those kept
+    assert len(links.open_improvements(org, [("A", DIM), ("B", OTHER)], s.stream_id)) == 8   # no limit: all

@@ -386,3 +386,20 @@ def test_the_fullest_quarter_is_the_latest_with_the_most_complete_pictures(org):
     score(org, Q2, "B", {DIM: 3})
     assert rollup.fullest_quarter(org, [Q1, Q2]) == Q2              # as full as Q1: the latest wins
     assert rollup.fullest_quarter(org, []) is None
+
+
+def test_the_batch_reads_give_each_stream_what_the_single_reads_give(org):
+    first = make(org, "A", "B", "C").stream_id
+    second = make(org, "B", "C", rule="mean").stream_id
+    score(org, Q1, "A", {DIM: 2})
+    score(org, Q1, "B", {DIM: 2})
+    score(org, Q1, "C", {DIM: 4})
+    every = rollup.all_levers(org, Q1)
+    for stream_id in (first, second):
+        alone = rollup.levers(org, stream_id, Q1).reset_index(drop=True)
+        batch = every[every["stream_id"] == stream_id].drop(columns="stream_id").reset_index(drop=True)
+        assert batch.to_dict("records") == alone.drop(columns="stream_id", errors="ignore").to_dict("records")
+    maturity = rollup.all_maturity(org, Q1)
+    assert set(maturity) == {first, second}
+    for stream_id in (first, second):
+        assert maturity[stream_id] == rollup.stream_maturity(org, stream_id, Q1)
