@@ -81,8 +81,10 @@ def _start_round(tab, server, dims: list[str]) -> list[str]:
     box = tab.locator(".st-key-round_invitees textarea")
     box.fill("\n".join(RATERS))
     box.press("Tab")
+    settle(tab, 300)   # the list's own rerun first: on a busy machine it could land after the invitation's
     tab.locator(".st-key-round_invite button").click()
     wait_idle(tab, "5 people invited to rating round")
+    tab.wait_for_function("document.querySelectorAll('[data-testid=\"stCode\"]').length >= 5")
     links = [c.inner_text().strip() for c in tab.locator('[data-testid="stCode"]').all()]
     assert len(links) == 5 and all(LINK.fullmatch(link) for link in links), links
     settle(tab, 300)
