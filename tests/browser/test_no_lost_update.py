@@ -173,9 +173,10 @@ def second_save(tab: Page, button: Locator, timeout: float = 8_000) -> list[str]
     return alerts(tab)
 
 
-def eventually(read: Callable[[], Any], hoped: Any, seconds: float = 5) -> Any:
+def eventually(read: Callable[[], Any], hoped: Any, seconds: float = 15) -> Any:
     """What `read` returns once it returns `hoped`, or after `seconds` whatever it returns then: on a
-    busy machine a fresh page was seen to fill an input a moment after its run was over."""
+    busy machine a fresh page was seen to fill an input a moment after its run was over (once more than
+    5 s after, with two browser tests side by side on two cores)."""
     deadline = time.monotonic() + seconds
     while (value := read()) != hoped and time.monotonic() < deadline:
         time.sleep(0.1)
