@@ -65,6 +65,9 @@ def check_permission(ctx: Context, change: Change) -> None:
     actor, refused = ctx.actor, {}
     if allowed_everywhere(actor, change.permission):   # an admin's whole-organisation import: no row walk
         return
+    if change.stream_of is not None:
+        _check_streams(ctx, change)
+        return
     for row in change.new:
         for department in change.departments(row):
             if not allowed(actor, change.permission, department):
@@ -77,6 +80,23 @@ def check_permission(ctx: Context, change: Change) -> None:
     for department, n in sorted(refused.items(), key=lambda kv: kv[0] or ""):
         reason = refusal(actor, change.permission, department)
         where = f"{n:,} row{'s' if n != 1 else ''}" + (f" for {department}" if department else "")
+        ctx.error(change.sheet, None, None, f"{where}: {reason}; remove them, or ask someone who may to import")
+        ctx.refusals.append(reason)
+
+
+def _check_streams(ctx: Context, change: Change) -> None:
+    """check_permission for value-stream rows: each new or changed row must be one the importer may write for
+    its stream as stored (a department rep: a stream naming them its owner, or for flow its champion; a new
+    stream is the champions' and admins' work). One error per sheet and stream."""
+    refused: dict = {}
+    for row in [*change.new, *(row for _, row in change.changed)]:
+        scope = change.stream_of(row)
+        if not allowed(ctx.actor, change.permission, stream=scope):
+            refused[scope] = refused.get(scope, 0) + 1
+    for scope, n in sorted(refused.items(), key=lambda kv: kv[0].stream_id or ""):
+        reason = refusal(ctx.actor, change.permission, stream=scope)
+        where = f"{n:,} row{'s' if n != 1 else ''} of " + (f"value stream {scope.stream_id}" if scope.stream_id
+                                                              else "a new value stream")
         ctx.error(change.sheet, None, None, f"{where}: {reason}; remove them, or ask someone who may to import")
         ctx.refusals.append(reason)
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ..access.policy import Permission
+from ..access.policy import Permission, StreamScope
 from ..db import Tx
 from ..models import Actor, Problem, ValidationError
 from .parsed import Issue
@@ -36,6 +36,9 @@ class Change:
     dept_index: int | None = None
     permission: Permission | None = None   # what writing these rows needs (checked row by row, by department)
     departments_of: Callable[[tuple], Iterable[str | None]] | None = None   # a row's departments, when not dept_index
+    # a value-stream row's stream as stored (its owner and champion; no stream: a new one), when the
+    # permission is scoped to a stream rather than a department
+    stream_of: Callable[[tuple], StreamScope] | None = None
     allocate: Callable[[Tx, int], list[str]] | None = None   # keys for new rows whose key is blank
     counter: tuple[str, str] | None = None   # (sequence, key prefix): moved past the keys the rows bring
     after_write: Callable[[Tx, "Change"], None] | None = None

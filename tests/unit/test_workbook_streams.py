@@ -341,3 +341,37 @@ def test_a_department_rep_the_stream_does_not_name_may_reimport_it_unchanged_but
         apply_import(org, rep, read_upload(org, changed, "flow.xlsx"))
     assert [e.sheet for e in failed.value.report.errors] == ["StreamFlow"]
     assert state(org) == before
+
+
+def test_a_department_rep_imports_changes_to_the_stream_that_names_them_and_to_no_other(org):
+    """The import asks what the app's commands ask, for each row's stream as stored: a rep named owner of
+    VS-2 may change it (its description, a flow figure); VS-1's rows, or making oneself its owner in the
+    file, are refused with the stream named, and nothing is written."""
+    from esm_maturity.models import Actor, Role
+    from esm_maturity.streams import queries
+
+    add_person(org, ADMIN, "rita@example.org", "Rita", "department", ["IT"])
+    second = queries.get_stream(org, "VS-2")
+    commands.update_stream(org, ADMIN, "VS-2", StreamInput(second.name, kind=second.kind, rollup_rule="mean",
+                                                           description=second.description, owner="rita@example.org"),
+                           expected_version=second.version)
+    rep = Actor("rita@example.org", Role.department, frozenset({"IT"}))
+    data = export_bytes(org)
+    mine = edit(data, "ValueStreams", lambda ws, h: ws.cell(row_of(ws, h, stream_id="VS-2"), h["trigger"],
+                                                             "a plan is asked for"))
+    report = apply_import(org, rep, read_upload(org, mine, "mine.xlsx"))
+    assert report.counts["ValueStreams"]["changed"] == 1
+    assert org.one("SELECT trigger FROM value_streams WHERE stream_id = 'VS-2'") == ("a plan is asked for",)
+
+    data = export_bytes(org)
+    for sheet, change in (
+            ("ValueStreams", lambda ws, h: ws.cell(row_of(ws, h, stream_id="VS-1"), h["trigger"], "mine now")),
+            ("ValueStreams", lambda ws, h: ws.cell(row_of(ws, h, stream_id="VS-1"), h["owner"], "rita@example.org")),
+            ("StreamFlow", lambda ws, h: ws.cell(row_of(ws, h, stream_id="VS-1", quarter=Q1), h["wip"], 5))):
+        before = state(org)
+        with pytest.raises(ImportFailed) as failed:
+            apply_import(org, rep, read_upload(org, edit(data, sheet, change), "theirs.xlsx"))
+        errors = failed.value.report.errors
+        assert [e.sheet for e in errors] == [sheet]
+        assert "value stream VS-1" in errors[0].message and "does not name them" in errors[0].message
+        assert state(org) == before

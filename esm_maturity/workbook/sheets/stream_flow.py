@@ -19,7 +19,7 @@ from .. import contract as c
 from ..parsed import ParsedSheet, ParsedWorkbook, Row
 from ..plan import Context, Change
 from .keyed import get, keyed, label, stored
-from .streams import report_row
+from .streams import report_row, stream_scope
 
 FLOW_COLUMNS = ("stream_id", "quarter", *FLOW_FIELDS, "source", "confidence", "note", "recorded_by", "recorded_at")
 HANDOFF_COLUMNS = ("stream_id", "quarter", "to_step_id", "from_step_id", "pct_complete_accurate", "wait_days", "note",
@@ -47,7 +47,7 @@ def stream_flow(ctx: Context, wb: ParsedWorkbook) -> None:
     if ps is None:
         return
     change = Change(ps.title, "stream_flow", FLOW_COLUMNS, 2, "stream flow", versioned=True,
-                    permission=Permission.flow)
+                    permission=Permission.flow, stream_of=lambda r: stream_scope(ctx, r[0]))
     for row, key in keyed(ctx, ps):
         stream_id, quarter = key
         key = (stream_id.upper(), quarter)
@@ -88,7 +88,7 @@ def stream_handoffs(ctx: Context, wb: ParsedWorkbook) -> None:
         return
     steps = ctx.state.get("stream_steps", {})
     change = Change(ps.title, "stream_handoffs", HANDOFF_COLUMNS, 3, "hand-off quality", versioned=True,
-                    permission=Permission.flow)
+                    permission=Permission.flow, stream_of=lambda r: stream_scope(ctx, r[0]))
     for row, key in keyed(ctx, ps):
         key = (key[0].upper(), key[1], key[2])
         stream_id, quarter, to_step = key

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from ...access.people import normalise_login
-from ...access.policy import Permission
+from ...access.policy import Permission, StreamScope
 from ...models import Quarter, ValidationError
 from ...streams.records import CORE, RULES, WEAKEST_LINK
 from .. import contract as c
@@ -59,17 +59,25 @@ def report_row(ctx: Context, ps: ParsedSheet, row: Row, problems: list[tuple[str
     return bool(problems)
 
 
+def stream_scope(ctx: Context, stream_id: str) -> StreamScope:
+    """Whom a stream names, as stored (never as the workbook says: naming oneself owner in a file gives no
+    right); a stream the database does not hold yet is a new one."""
+    people = ctx.state.get("stream_people", {}).get(stream_id)
+    return StreamScope() if people is None else StreamScope(stream_id, *people)
+
+
 # --- ValueStreams ---------------------------------------------------------------------------------------------
 
 def value_streams(ctx: Context, wb: ParsedWorkbook) -> None:
     rows = stored(ctx, STREAM_SQL)
     ctx.state["streams"] = set(rows)
     ctx.state["stored_streams"] = set(rows)
+    ctx.state["stream_people"] = {key: (r[7], r[8]) for key, r in rows.items()}   # owner, champion as stored
     ps = wb.sheet(c.VALUE_STREAMS.name)
     if ps is None:
         return
     change = Change(ps.title, "value_streams", STREAM_COLUMNS, 1, "value stream", versioned=True,
-                    permission=Permission.streams)
+                    permission=Permission.streams, stream_of=lambda r: stream_scope(ctx, r[0]))
     accepted = []
     for row, (key,) in keyed(ctx, ps, {"stream_id": check_stream_id}):
         old = rows.get(key)
@@ -127,7 +135,8 @@ def stream_steps(ctx: Context, wb: ParsedWorkbook) -> None:
         return
     before = ctx.state.get("stored_streams", set())
     change = Change(ps.title, "stream_steps", STEP_COLUMNS, 2, "stream step", permission=Permission.streams,
-                    after_write=lambda tx, ch: _bump_streams(tx, ch, before))
+                    after_write=lambda tx, ch: _bump_streams(tx, ch, before),
+                    stream_of=lambda r: stream_scope(ctx, r[3]))
     checked: dict[tuple, tuple[Row, tuple, tuple | None]] = {}
     for row, key in keyed(ctx, ps):
         old = rows.get(key)
