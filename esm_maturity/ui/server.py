@@ -53,8 +53,11 @@ def warm_up() -> None:
 
 def main(argv: list[str]) -> int:
     """Start the warm-up, then run Streamlit's command line with `argv` (e.g. run app.py --server.port 8502)."""
+    # Streamlit is imported here, before the warm-up thread starts: the thread imports Streamlit's runtime
+    # too, and two threads importing the package at once once ran its start-up twice ("DeltaGeneratorSingleton
+    # instance already exists!") and the server never came up. The thread waits for the server anyway.
+    from streamlit.web import cli  # deferred: `python -m esm_maturity` without `serve` never loads Streamlit
     threading.Thread(target=warm_up, name="esm-warm-up", daemon=True).start()
-    from streamlit.web import cli  # deferred: the warm-up thread is started first
 
     sys.argv = ["streamlit", *argv]
     return cli.main()
