@@ -309,3 +309,27 @@ def choose(tab, widget_key: str, option: str) -> None:
     box.fill(option)
     tab.get_by_role("option").filter(has_text=option).first.click()
     settle(tab, 300)
+
+
+CLEO = ("cleo.champion@example.org", "Cleo Champion")   # a champion and a sponsor who sign in
+SAM = ("sam.sponsor@example.org", "Sam Sponsor")
+
+
+@contextlib.contextmanager
+def demo_with_people(demo_file: Path, path: Path):
+    """A copy of the demo at `path` with CLEO (champion) and SAM (sponsor), open under the pinned clock for
+    the test to prepare; closed after, since one process holds a DuckDB file and the server opens it next."""
+    from esm_maturity import clock
+    from esm_maturity.access.people import add_person
+    from esm_maturity.storage import open_database
+    from tests.conftest import ADMIN
+
+    copy_db(demo_file, path)
+    with clock.frozen(TODAY):
+        db = open_database(path)
+        try:
+            add_person(db, ADMIN, *CLEO, "champion")
+            add_person(db, ADMIN, *SAM, "sponsor")
+            yield db
+        finally:
+            db.close()

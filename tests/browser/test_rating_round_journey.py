@@ -19,11 +19,11 @@ from types import SimpleNamespace
 import pytest
 
 from esm_maturity import clock
-from esm_maturity.access.people import add_person
 from esm_maturity.assessments import get_assessment, reopen_assessment
 from esm_maturity.rounds import commands, results
 from esm_maturity.storage import open_database
-from tests.browser.conftest import IDLE, SIGN_IN_SCREEN, app_text, copy_db, settle, signed_in, wait_idle
+from tests.browser.conftest import (CLEO, IDLE, SAM, SIGN_IN_SCREEN, app_text, copy_db, demo_with_people, settle,
+                                    signed_in, wait_idle)
 from tests.conftest import ADMIN, DEMO_ANCHOR, TODAY
 
 # the mock provider runs in this process, on an Authlib API it deprecates
@@ -32,8 +32,6 @@ pytestmark = [pytest.mark.filterwarnings("ignore::authlib.deprecate.AuthlibDepre
 
 NAV = '[data-testid="stSidebarNav"]'
 DEPARTMENT, QUARTER = "FIN", str(DEMO_ANCHOR)   # the server's current quarter (it runs on ESM_TODAY = TODAY)
-CLEO = ("cleo.champion@example.org", "Cleo Champion")
-SAM = ("sam.sponsor@example.org", "Sam Sponsor")
 RATERS = [f"rater{i}@example.org" for i in range(1, 6)]
 ROUND_DIMENSIONS = 3   # the model's first three (fewer clicks; the others keep their scores)
 LINK = re.compile(r"https?://\S+/respond\?respond=([A-Za-z0-9_-]+)")
@@ -47,20 +45,14 @@ def _level(person: int, position: int) -> int:
 @pytest.fixture
 def finance(start_organisation_server, demo_file, tmp_path):
     """The demo organisation with a champion and a sponsor; Finance's quarter open for scoring, no round."""
-    db_file = copy_db(demo_file, tmp_path / "demo.duckdb")
-    with clock.frozen(TODAY):
-        db = open_database(db_file)
-        try:
-            add_person(db, ADMIN, *CLEO, "champion")
-            add_person(db, ADMIN, *SAM, "sponsor")
-            state = get_assessment(db, QUARTER, DEPARTMENT)
-            if state is not None and state.locked:
-                reopen_assessment(db, ADMIN, QUARTER, DEPARTMENT, "Finance agrees its scores in a rating round")
-            assert not [r for r in results.rounds_of(db, DEPARTMENT) if r.quarter == QUARTER]
-            assert not [k for k in results.badges(db, QUARTER) if k[0] == DEPARTMENT]   # no badge to start with
-            dims = [d for d, in db.rows("SELECT dimension_id FROM dimensions WHERE active ORDER BY position")]
-        finally:
-            db.close()  # one process per DuckDB file: the server opens it next
+    db_file = tmp_path / "demo.duckdb"
+    with demo_with_people(demo_file, db_file) as db:
+        state = get_assessment(db, QUARTER, DEPARTMENT)
+        if state is not None and state.locked:
+            reopen_assessment(db, ADMIN, QUARTER, DEPARTMENT, "Finance agrees its scores in a rating round")
+        assert not [r for r in results.rounds_of(db, DEPARTMENT) if r.quarter == QUARTER]
+        assert not [k for k in results.badges(db, QUARTER) if k[0] == DEPARTMENT]   # no badge to start with
+        dims = [d for d, in db.rows("SELECT dimension_id FROM dimensions WHERE active ORDER BY position")]
     return SimpleNamespace(server=start_organisation_server(db_file), db_file=db_file, dims=dims)
 
 

@@ -19,18 +19,15 @@ from types import SimpleNamespace
 import pytest
 
 from esm_maturity import clock
-from esm_maturity.access.people import add_person
 from esm_maturity.backlog.commands import add_item
 from esm_maturity.storage import open_database
-from tests.browser.conftest import app_text, choose, copy_db, settle, signed_in, wait_idle
+from tests.browser.conftest import CLEO, SAM, app_text, choose, demo_with_people, settle, signed_in, wait_idle
 from tests.conftest import ADMIN, DEMO_ANCHOR, TODAY
 
 pytestmark = [pytest.mark.filterwarnings("ignore::authlib.deprecate.AuthlibDeprecationWarning"),
               pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning")]
 
 QUARTER = str(DEMO_ANCHOR)   # the server's current quarter (it runs on ESM_TODAY = TODAY)
-CLEO = ("cleo.champion@example.org", "Cleo Champion")
-SAM = ("sam.sponsor@example.org", "Sam Sponsor")
 NAME = "Procure to pay (field offices)"
 OWNERS = ("PROC", "PROC", "FAC", "FIN", "FIN")   # the template's five steps
 TITLE = "Journey: one purchase-order checklist for the field offices"
@@ -61,19 +58,13 @@ def _floor(db) -> tuple[str, str, str]:
 def demo(start_organisation_server, demo_file, tmp_path):
     """The demo organisation with a champion and a sponsor, and an open improvement for the pair the new
     stream will be held back by."""
-    db_file = copy_db(demo_file, tmp_path / "demo.duckdb")
-    with clock.frozen(TODAY):
-        db = open_database(db_file)
-        try:
-            add_person(db, ADMIN, *CLEO, "champion")
-            add_person(db, ADMIN, *SAM, "sponsor")
-            department_id, dimension_id, dimension = _floor(db)
-            item_id = add_item(db, ADMIN, title=TITLE, department_id=department_id, dimension_id=dimension_id,
-                               status="idea", source="staff idea")
-            departments = dict(db.rows("SELECT department_id, name FROM departments"))
-            streams_before = db.rows("SELECT count(*) FROM value_streams")[0][0]
-        finally:
-            db.close()  # one process per DuckDB file: the server opens it next
+    db_file = tmp_path / "demo.duckdb"
+    with demo_with_people(demo_file, db_file) as db:
+        department_id, dimension_id, dimension = _floor(db)
+        item_id = add_item(db, ADMIN, title=TITLE, department_id=department_id, dimension_id=dimension_id,
+                           status="idea", source="staff idea")
+        departments = dict(db.rows("SELECT department_id, name FROM departments"))
+        streams_before = db.rows("SELECT count(*) FROM value_streams")[0][0]
     return SimpleNamespace(server=start_organisation_server(db_file), db_file=db_file, item_id=item_id,
                            lever=(department_id, dimension_id, dimension), departments=departments,
                            stream_id=f"VS-{streams_before + 1}")

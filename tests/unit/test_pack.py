@@ -93,20 +93,27 @@ def test_every_picture_is_a_png_with_alt_text_and_every_slide_has_notes(demo_dec
     assert "No check-in in 45 days" in notes["cadence"]
 
 
+def text_boxes(slide):
+    """Each box with text on the slide, checked: its type 18 pt or more and its text inside it."""
+    for shape in slide.shapes:
+        if not shape.has_text_frame or not shape.text_frame.text:
+            continue
+        paragraphs = shape.text_frame.paragraphs
+        sizes = {run.font.size.pt for p in paragraphs for run in p.runs}
+        assert sizes and min(sizes) >= 18, (slide.name, shape.text_frame.text, sizes)
+        bullets = any(p._p.pPr is not None and p._p.pPr.get("marL") for p in paragraphs)
+        width = Emu(shape.width).inches - 0.2 - (0.35 if bullets else 0)
+        needed = layout.height([p.text for p in paragraphs], width, int(max(sizes)),
+                               bold=bool(paragraphs[0].runs[0].font.bold), space=0.5 if bullets else 0.2)
+        assert needed <= Emu(shape.height).inches - 0.1 + 1e-6, (slide.name, shape.text_frame.text)
+        yield shape
+
+
 def test_type_is_readable_and_no_text_leaves_its_box(demo_deck):
     _, prs = demo_deck
     for slide in prs.slides:
-        for shape in slide.shapes:
-            if not shape.has_text_frame or not shape.text_frame.text:
-                continue
-            paragraphs = shape.text_frame.paragraphs
-            sizes = {run.font.size.pt for p in paragraphs for run in p.runs}
-            assert sizes and min(sizes) >= 18, (slide.name, shape.text_frame.text, sizes)
-            bullets = any(p._p.pPr is not None and p._p.pPr.get("marL") for p in paragraphs)
-            width = Emu(shape.width).inches - 0.2 - (0.35 if bullets else 0)
-            needed = layout.height([p.text for p in paragraphs], width, int(max(sizes)),
-                                   bold=bool(paragraphs[0].runs[0].font.bold), space=0.5 if bullets else 0.2)
-            assert needed <= Emu(shape.height).inches - 0.1 + 1e-6, (slide.name, shape.text_frame.text)
+        for _ in text_boxes(slide):
+            pass
 
 
 def test_slide_image_carries_title_organisation_and_quarter(monkeypatch):

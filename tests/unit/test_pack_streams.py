@@ -13,11 +13,11 @@ from pptx import Presentation
 from pptx.util import Emu
 
 from esm_maturity.departments import get_department, update_department
-from esm_maturity.pack import content, deck, layout, streams as pack_streams, words
+from esm_maturity.pack import content, deck, streams as pack_streams, words
 from esm_maturity.streams import commands, flow, queries, rollup
 from esm_maturity.streams.records import StepInput, StreamInput
 from tests.conftest import ADMIN, DEMO_ANCHOR, TODAY
-from tests.unit.test_pack import CHAMPIONS, DEMO_NAMES
+from tests.unit.test_pack import CHAMPIONS, DEMO_NAMES, text_boxes
 
 
 def _png() -> bytes:
@@ -48,18 +48,8 @@ def text_of(slide) -> str:
 
 
 def assert_fits(slide) -> None:
-    """As tests/unit/test_pack.py measures every box: 18 pt or more, nothing beyond its box."""
-    for shape in slide.shapes:
-        if not shape.has_text_frame or not shape.text_frame.text:
-            continue
-        paragraphs = shape.text_frame.paragraphs
-        sizes = {run.font.size.pt for p in paragraphs for run in p.runs}
-        assert sizes and min(sizes) >= 18, (slide.name, shape.text_frame.text, sizes)
-        bullets = any(p._p.pPr is not None and p._p.pPr.get("marL") for p in paragraphs)
-        width = Emu(shape.width).inches - 0.2 - (0.35 if bullets else 0)
-        needed = layout.height([p.text for p in paragraphs], width, int(max(sizes)),
-                               bold=bool(paragraphs[0].runs[0].font.bold), space=0.5 if bullets else 0.2)
-        assert needed <= Emu(shape.height).inches - 0.1 + 1e-6, (slide.name, shape.text_frame.text)
+    """As tests/unit/test_pack.py measures every box (text_boxes), and every box ends on the slide."""
+    for shape in text_boxes(slide):
         assert Emu(shape.top + shape.height).inches <= 7.5 + 1e-6, (slide.name, shape.text_frame.text)
 
 
