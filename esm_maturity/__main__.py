@@ -1,6 +1,7 @@
 """Command line: python -m esm_maturity COMMAND [--db PATH] ...
 
-Every command takes --db (default: ESM_DB_PATH, then data/esm.duckdb) and exits
+Every command takes --db (a DuckDB file or a postgresql:// URL; default: ESM_DB_URL, then ESM_DB_PATH,
+then data/esm.duckdb) and exits
 non-zero with a one-line reason on failure.
 """
 
@@ -47,7 +48,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     anchor = Quarter.parse(args.quarter) if args.quarter else None
     with _open(args) as db:
         counts = load_demo(db, _actor(args, db), anchor)
-    print(f"Loaded the demo organisation into {config.db_path(args.db)}: "
+    print(f"Loaded the demo organisation into {config.shown_target(args.db)}: "
           + ", ".join(f"{n} {k}" for k, n in counts.items()))
     return 0
 
@@ -153,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--db", metavar="PATH", help="database file (default: ESM_DB_PATH, then data/esm.duckdb)")
+        sub.add_argument("--db", metavar="PATH|URL", help="a DuckDB file or a postgresql:// URL (default: ESM_DB_URL, "
+                                                            "then ESM_DB_PATH, then data/esm.duckdb)")
         sub.set_defaults(handler=handler)
         return sub
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -12,12 +13,33 @@ DEFAULT_DB_PATH = DATA_DIR / "esm.duckdb"
 DEFAULT_MODEL_PATH = DATA_DIR / "default_model.toml"
 
 
-def db_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The database file: an explicit path, then ESM_DB_PATH, then data/esm.duckdb."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("ESM_DB_PATH", "").strip()
-    return Path(env) if env else DEFAULT_DB_PATH
+def db_target(explicit: str | os.PathLike | None = None) -> str | Path:
+    """The database: an explicit --db, then ESM_DB_URL, then ESM_DB_PATH (the older name), then
+    data/esm.duckdb. Each is a DuckDB file path or a postgresql:// URL (returned as the string)."""
+    for value in (explicit, os.environ.get("ESM_DB_URL"), os.environ.get("ESM_DB_PATH")):
+        text = str(value).strip() if value else ""
+        if text:
+            return text if is_database_url(text) else Path(text)
+    return DEFAULT_DB_PATH
+
+
+def is_database_url(text: str) -> bool:
+    """A PostgreSQL URL (postgresql:// or postgres://) rather than a DuckDB file path."""
+    return text.startswith(("postgresql://", "postgres://"))
+
+
+def shown_target(explicit: str | os.PathLike | None = None) -> str:
+    """The database for a message: the file, or the URL without its password."""
+    target = db_target(explicit)
+    return str(target) if isinstance(target, Path) else redact(target)
+
+
+def redact(url: str) -> str:
+    """A database URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
 
 
 def local_name() -> str:

@@ -16,7 +16,7 @@ from .models import SYSTEM
 
 def open_database(path: str | os.PathLike | None = None) -> Database:
     """The database at `path` (default: ESM_DB_PATH, then data/esm.duckdb), migrated, with a model."""
-    db = Database(config.db_path(path))
+    db = Database(config.db_target(path))
     try:
         if not model_loaded(db):
             load_default_model(db, SYSTEM)

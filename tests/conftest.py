@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from esm_maturity.db import Database
 from esm_maturity.demo.organisation import load_demo
 from esm_maturity.maturity import load_default_model
 from esm_maturity.models import SYSTEM, Actor, Quarter, Role
+from tests import pg_cluster as pg_cluster_module, stores
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,35 +39,32 @@ def pinned_clock():
 
 
 @pytest.fixture(params=AWKWARD_DAYS, ids=str)
-def any_day(request, pinned_clock, tmp_path_factory):
+def any_day(request, pinned_clock, store):
     """Pin the clock to each awkward day in turn; `.demo_path()` gives a demo built around it."""
     day = request.param
     with clock.frozen(day):
-        yield DayUnderTest(day, tmp_path_factory)
+        yield DayUnderTest(day, store)
 
 
 class DayUnderTest:
-    def __init__(self, day: dt.date, factory):
-        self.day, self._factory = day, factory
+    def __init__(self, day: dt.date, store):
+        self.day, self._store = day, store
 
     @property
     def quarter(self) -> Quarter:
         return Quarter.of(self.day)
 
-    def demo_path(self) -> Path:
+    def demo_path(self):
         """A fresh copy of the demo organisation built around this day."""
-        source = _demo_for(self.day, self._factory)
-        path = self._factory.mktemp("day") / "demo.duckdb"
-        shutil.copy(source, path)
-        return path
+        return self._store.copy(_demo_for(self.day, self._store), "demo")
 
 
-_DEMOS: dict[dt.date, Path] = {}
+_DEMOS: dict[dt.date, object] = {}
 
 
-def _demo_for(day: dt.date, factory) -> Path:
+def _demo_for(day: dt.date, store):
     if day not in _DEMOS:
-        path = factory.mktemp("demo") / f"demo-{day}.duckdb"
+        path = store.fresh(f"demo-{day}")
         with clock.frozen(day), Database(path) as database:
             load_demo(database, SYSTEM, today=day)
             database.checkpoint()
@@ -75,9 +72,52 @@ def _demo_for(day: dt.date, factory) -> Path:
     return _DEMOS[day]
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL cluster for this test process (skipped without PostgreSQL's server,
+    unless ESM_REQUIRE_POSTGRES=1, which CI sets: there a missing server fails)."""
+    try:
+        cluster = pg_cluster_module.start()
+    except pg_cluster_module.Unavailable as err:
+        if stores.REQUIRE_POSTGRES:
+            pytest.fail(f"ESM_REQUIRE_POSTGRES=1 but {err}")
+        pytest.skip(str(err))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def store(request, tmp_path_factory):
+    """Where this run's databases live: files, or a PostgreSQL cluster (ESM_TEST_ENGINE=postgresql)."""
+    if stores.ENGINE == "postgresql":
+        return stores.PgStore(request.getfixturevalue("pg_cluster"))
+    return stores.FileStore(tmp_path_factory)
+
+
 @pytest.fixture
-def db_path(tmp_path) -> Path:
-    return tmp_path / "esm.duckdb"
+def new_db(store):
+    """Make new empty databases in this test: `new_db("name")`; `new_db.copy(source)` copies one.
+    All are dropped afterwards."""
+    made = []
+
+    class New:
+        def __call__(self, name: str = "esm"):
+            made.append(store.fresh(name))
+            return made[-1]
+
+        def copy(self, source, name: str = "copy"):
+            made.append(store.copy(source, name))
+            return made[-1]
+
+    yield New()
+    for location in made:
+        store.drop(location)
+
+
+@pytest.fixture
+def db_path(new_db):
+    """A new empty database (a file path, or a postgresql:// URL on the PostgreSQL run)."""
+    return new_db("esm")
 
 
 @pytest.fixture
@@ -90,17 +130,15 @@ def db(db_path):
 
 
 @pytest.fixture(scope="session")
-def demo_file(tmp_path_factory) -> Path:
+def demo_file(store):
     """The demo organisation, built once per test process; copy it before writing."""
-    return _demo_for(TODAY, tmp_path_factory)
+    return _demo_for(TODAY, store)
 
 
 @pytest.fixture
-def demo_path(demo_file, tmp_path) -> Path:
-    """A private copy of the demo database file."""
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_file, path)
-    return path
+def demo_path(demo_file, new_db):
+    """A private copy of the demo database."""
+    return new_db.copy(demo_file, "demo")
 
 
 @pytest.fixture

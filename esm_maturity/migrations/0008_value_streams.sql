@@ -30,8 +30,8 @@ CREATE TABLE stream_steps (
     name TEXT NOT NULL,
     department_id TEXT,                        -- the owning department; NULL only while a stream is drafted
     supporting TEXT[] NOT NULL,               -- supporting departments (never in the roll-up)
-    weight DOUBLE NOT NULL DEFAULT 1.0 CHECK (weight > 0),
-    target_days DOUBLE CHECK (target_days >= 0),
+    weight DOUBLE PRECISION NOT NULL DEFAULT 1.0 CHECK (weight > 0),
+    target_days DOUBLE PRECISION CHECK (target_days >= 0),
     output TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (step_id, valid_from),
     CHECK (valid_to IS NULL OR valid_to >= valid_from)
@@ -41,10 +41,10 @@ CREATE TABLE stream_steps (
 CREATE TABLE stream_flow (
     stream_id TEXT NOT NULL,
     quarter TEXT NOT NULL,
-    lead_time_days DOUBLE CHECK (lead_time_days >= 0),
-    process_time_days DOUBLE CHECK (process_time_days >= 0),
+    lead_time_days DOUBLE PRECISION CHECK (lead_time_days >= 0),
+    process_time_days DOUBLE PRECISION CHECK (process_time_days >= 0),
     handoffs INTEGER CHECK (handoffs >= 0),
-    rework_pct DOUBLE CHECK (rework_pct BETWEEN 0 AND 100),
+    rework_pct DOUBLE PRECISION CHECK (rework_pct BETWEEN 0 AND 100),
     throughput INTEGER CHECK (throughput >= 0),
     wip INTEGER CHECK (wip >= 0),
     items INTEGER CHECK (items >= 0),          -- how many items the figures are based on
@@ -64,8 +64,8 @@ CREATE TABLE stream_handoffs (
     quarter TEXT NOT NULL,
     to_step_id TEXT NOT NULL,                  -- the receiving step
     from_step_id TEXT NOT NULL,                -- the step before it that quarter
-    pct_complete_accurate DOUBLE NOT NULL CHECK (pct_complete_accurate BETWEEN 0 AND 100),
-    wait_days DOUBLE CHECK (wait_days >= 0),
+    pct_complete_accurate DOUBLE PRECISION NOT NULL CHECK (pct_complete_accurate BETWEEN 0 AND 100),
+    wait_days DOUBLE PRECISION CHECK (wait_days >= 0),
     note TEXT NOT NULL DEFAULT '',
     recorded_by TEXT NOT NULL,
     recorded_at TIMESTAMP NOT NULL,

@@ -17,7 +17,7 @@ def _open_database(path: str) -> Database:
 
 def opened() -> Database:
     """The process-wide database, opened once (EsmError when it cannot be)."""
-    return _open_database(str(config.db_path()))
+    return _open_database(str(config.db_target()))
 
 
 def database() -> Database:

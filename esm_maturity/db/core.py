@@ -1,9 +1,9 @@
-"""The one place that opens DuckDB.
+"""Database and Tx: the engine-neutral face of the database (see the package's docstring).
 
 Reads run on their own cursor and are read fully. Every write runs inside one explicit
-transaction under one in-process lock, is rolled back on error and retried on a
-transaction conflict. Migrations are numbered SQL files, each applied in its own
-transaction together with its record row.
+transaction, is rolled back on error and retried on a transaction conflict. Migrations are
+numbered SQL files, each applied in its own transaction together with its record row, under a
+lock that a second process starting at the same moment waits on.
 """
 
 from __future__ import annotations
@@ -11,23 +11,21 @@ from __future__ import annotations
 import json
 import re
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
-import duckdb
-
-from . import clock
-from .models import SYSTEM, Actor, ConflictError, DatabaseInUse, DatabaseTooNew, EsmError, PermissionDenied
+from .. import clock
+from ..models import SYSTEM, Actor, ConflictError, DatabaseTooNew, PermissionDenied
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 T = TypeVar("T")
 
 
@@ -69,33 +67,36 @@ def available_migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, st
     return found
 
 
-def _in_use_message(path: Path, err: Exception) -> str:
-    text = str(err)
-    holder = re.search(r"held in (.+?) \(PID (\d+)\)", text)
-    who = f"process {holder.group(2)} ({holder.group(1)})" if holder else "another process"
-    return (f"The database {path} is in use by {who}, probably the running app or another command. "
-            "DuckDB lets only one process open a file: stop that process and try again, "
-            "or point --db / ESM_DB_PATH at another file.")
+def _identifiers(*names: str) -> None:
+    """Table and column names come from our own code, never from user input: refuse anything else."""
+    for name in names:
+        if not _IDENTIFIER.fullmatch(name):
+            raise ValueError(f"not an identifier: {name!r}")
+
+
+def open_engine(target: str | Path):
+    """The engine for a DuckDB file path or a postgresql:// URL (psycopg is loaded only for the latter)."""
+    if isinstance(target, str) and re.match(r"^postgres(ql)?://", target):
+        from .pg import PgEngine  # psycopg only for a PostgreSQL URL
+        return PgEngine(target)
+    from .duck import DuckEngine  # duckdb only for a file (a PostgreSQL replica never loads it)
+    return DuckEngine(target)
 
 
 class Tx:
     """A write transaction: execute statements and record audit rows in it."""
 
-    def __init__(self, cursor: duckdb.DuckDBPyConnection, actor: Actor):
-        self.cursor = cursor
+    def __init__(self, engine_tx: Any, actor: Actor):
+        self._tx = engine_tx
         self.actor = actor
         self.now = clock.now()
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
-        self.cursor.execute(sql, list(params or []))
-        try:
-            return self.cursor.fetchall()
-        except duckdb.InvalidInputException:  # a statement with no result
-            return []
+        return self._tx.execute(sql, params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self.cursor.executemany(sql, [list(r) for r in rows])
+            self._tx.executemany(sql, rows)
 
     def one(self, sql: str, params: Sequence[Any] | None = None) -> tuple | None:
         rows = self.execute(sql, params)
@@ -103,44 +104,29 @@ class Tx:
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]] | pa.Table | pd.DataFrame,
                     constants: Sequence[Any] = ()) -> int:
-        """Bulk insert: many rows in one statement (executemany is ~100x slower in DuckDB).
+        """Bulk insert: many rows at once (executemany is ~100x slower in DuckDB).
 
-        `table` and `columns` are identifiers from our own code, never user input; the
-        values travel through DuckDB's appender (each converted as a bound parameter is), never
-        as SQL text. Rows of tuples may leave out the last columns when every row has the same
-        values there (`constants`); None is NULL. An Arrow table or a DataFrame may be passed too
-        (read as a view). (On PostgreSQL this becomes COPY.)
+        `table` and `columns` are identifiers from our own code, never user input; the values travel
+        as data (DuckDB's appender, PostgreSQL's COPY), never as SQL text. Rows of tuples may leave out
+        the last columns when every row has the same values there (`constants`); None is NULL. An
+        Arrow table or a DataFrame may be passed too.
 
         The appender needs neither pyarrow nor pandas (a command-line import loads neither: about
         90 MB less), converts rows three times faster than building Arrow columns did, and inserts
         without the GIL.
         """
-        for name in (table, *columns):
-            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-                raise ValueError(f"not an identifier: {name!r}")
+        _identifiers(table, *columns)
         if _is_arrow(rows) or _is_frame(rows):
-            return self._insert_view(table, columns, rows)
+            data = rows.select(list(columns)) if _is_arrow(rows) else rows[list(columns)]
+            count = data.num_rows if _is_arrow(data) else len(data)
+            if count:
+                self._tx.insert_view(table, columns, data)
+            return count
         rows = rows if isinstance(rows, (list, tuple)) else list(rows)
         if not rows:
             return 0
-        appender = self.cursor.appender(table, columns=list(columns))
-        appender.append_rows(rows if not constants else ((*row, *constants) for row in rows))
-        appender.flush()
+        self._tx.append(table, columns, rows if not constants else ((*row, *constants) for row in rows))
         return len(rows)
-
-    def _insert_view(self, table: str, columns: Sequence[str], data: pa.Table | pd.DataFrame) -> int:
-        data = data.select(list(columns)) if _is_arrow(data) else data[list(columns)]
-        count = data.num_rows if _is_arrow(data) else len(data)
-        if not count:
-            return 0
-        view = f"_bulk_{table}"
-        self.cursor.register(view, data)
-        try:
-            cols = ", ".join(columns)
-            self.cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
-        finally:
-            self.cursor.unregister(view)
-        return count
 
     def update_versioned(self, table: str, key: dict[str, Any], expected_version: int, values: dict[str, Any],
                          conflict: str) -> int:
@@ -152,9 +138,7 @@ class Tx:
         transaction is rolled back. Returns the new version. `table` and the column names are
         identifiers from our own code; every value is bound as a parameter.
         """
-        for name in (table, *key, *values):
-            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-                raise ValueError(f"not an identifier: {name!r}")
+        _identifiers(table, *key, *values)
         params = [*values.values(), *key.values(), int(expected_version)]
         assignments = [f"{name} = ${i}" for i, name in enumerate(values, start=1)]
         where = [f"{name} = ${i}" for i, name in enumerate(key, start=len(values) + 1)]
@@ -167,24 +151,30 @@ class Tx:
     def bump_versions(self, table: str, key_column: str, keys: Sequence[Any]) -> None:
         """Move records' versions on after a change that is no form's own (an import rewrote a
         dimension's rubric): a form open on one of them then refuses its save instead of overwriting."""
-        for name in (table, key_column):
-            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-                raise ValueError(f"not an identifier: {name!r}")
+        _identifiers(table, key_column)
         if keys:
             self.execute(f"UPDATE {table} SET version = version + 1 WHERE {key_column} = ANY($1)", [list(keys)])
 
     def audit(self, action: str, entity: str, key: str, before: Any = None, after: Any = None,
               department_id: str | None = None) -> None:
-        self.cursor.execute(
+        self.execute(
             "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_key, department_id, before_json, after_json) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             [self.now, self.actor.name, action, entity, key, department_id,
              _json(before), _json(after)])
 
 
-def is_conflict(err: Exception) -> bool:
-    """A transaction conflict: another transaction changed the same rows first (worth trying again)."""
-    return isinstance(err, duckdb.TransactionException) and "conflict" in str(err).lower()
+def is_conflict(err: BaseException) -> bool:
+    """A transaction conflict on either engine: another transaction changed the same rows first
+    (worth trying again)."""
+    if "duckdb" in sys.modules:
+        from .duck import is_conflict_error  # only when DuckDB is loaded already
+        if is_conflict_error(err):
+            return True
+    if "psycopg" in sys.modules:
+        from .pg import RETRYABLE  # only when psycopg is loaded already
+        return isinstance(err, RETRYABLE)
+    return False
 
 
 def _is_frame(rows: Any) -> bool:
@@ -206,49 +196,29 @@ def _json(value: Any) -> str | None:
     return json.dumps(value, default=str, sort_keys=True, ensure_ascii=False)
 
 
-# Per database file: how many times this process opened it or committed a write to it (every Database
-# on the file shares the count, so a write through one moves the data version of all).
-_VERSIONS: dict[str, int] = {}
-_VERSIONS_LOCK = threading.Lock()
-
-
-def _bump(key: str) -> None:
-    with _VERSIONS_LOCK:
-        _VERSIONS[key] = _VERSIONS.get(key, 0) + 1
-
-
 class Database:
-    """One DuckDB file, opened once per process."""
+    """One database, a DuckDB file or a PostgreSQL URL, opened once per process and migrated."""
 
-    RETRIES = 5
+    RETRIES = 8
 
-    def __init__(self, path: str | Path, migrations_dir: Path = MIGRATIONS_DIR):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._conn = duckdb.connect(str(self.path))
-        except duckdb.IOException as err:
-            if "lock" in str(err).lower():
-                raise DatabaseInUse(_in_use_message(self.path, err)) from None
-            raise EsmError(f"Cannot open the database {self.path}: {err}") from None
-        except duckdb.SerializationException as err:
-            raise DatabaseTooNew(
-                f"The database {self.path} was written by a newer version of DuckDB than this app uses. "
-                "Upgrade the app, or point --db / ESM_DB_PATH at another file.") from err
-        self._write_lock = threading.RLock()
-        self._version_key = str(self.path.resolve())
+    def __init__(self, target: str | Path, migrations_dir: Path = MIGRATIONS_DIR, migrate: bool = True):
+        self._engine = open_engine(target)
+        self.kind = self._engine.kind
+        self.path = self._engine.path          # the DuckDB file; None on PostgreSQL
+        self.label = self._engine.label        # the file, or the URL without its password
         self._migrations_dir = migrations_dir
         try:
-            self.migrate()
+            if migrate:
+                self.migrate()
         except Exception:
-            self._conn.close()
+            self._engine.close()
             raise
-        _bump(self._version_key)
+        self._engine.bump()
 
     # --- lifecycle -------------------------------------------------------------------
 
     def close(self) -> None:
-        self._conn.close()
+        self._engine.close()
 
     def __enter__(self) -> "Database":
         return self
@@ -257,32 +227,29 @@ class Database:
         self.close()
 
     def checkpoint(self) -> None:
-        with self._write_lock:
-            self._conn.cursor().execute("CHECKPOINT")
+        self._engine.checkpoint()
+
+    @property
+    def engine(self) -> Any:
+        """The engine underneath (for `copy`, which reads the catalog)."""
+        return self._engine
 
     @property
     def data_version(self) -> tuple[str, int]:
-        """(the database file, how many times this process has opened it or committed a write to it).
-        Every write goes through `transaction()` and DuckDB lets one process hold the file, so a read
-        cached under one data version stays true until the version moves (the screen's caches key on it)."""
-        return self._version_key, _VERSIONS[self._version_key]
+        """(the database, a number that moves on with every committed write).
+        On DuckDB it counts this process's opens and writes (one process holds the file); on PostgreSQL
+        it is a shared sequence every replica moves after its commits. A read cached under one data
+        version stays true until the version moves (the screen's caches key on it)."""
+        return self._engine.data_version()
 
     # --- reads -----------------------------------------------------------------------
 
     def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
-        """Run a query on a fresh cursor and return every row as a DataFrame."""
-        cur = self._conn.cursor()
-        try:
-            return cur.execute(sql, list(params or [])).df()
-        finally:
-            cur.close()
+        """Run a query and return every row as a DataFrame."""
+        return self._engine.frame(sql, params)
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
-        cur = self._conn.cursor()
-        try:
-            return cur.execute(sql, list(params or [])).fetchall()
-        finally:
-            cur.close()
+        return self._engine.rows(sql, params)
 
     def one(self, sql: str, params: Sequence[Any] | None = None) -> tuple | None:
         result = self.rows(sql, params)
@@ -296,22 +263,14 @@ class Database:
 
     @contextmanager
     def transaction(self, actor: Actor = SYSTEM) -> Iterator[Tx]:
-        """One explicit transaction under the write lock; rolled back on any error."""
-        with self._write_lock:
-            cur = self._conn.cursor()
-            try:
-                cur.execute("BEGIN TRANSACTION")
-                try:
-                    yield Tx(cur, actor)
-                except BaseException as err:
-                    cur.execute("ROLLBACK")
-                    if isinstance(err, PermissionDenied):
-                        self.record_refusal(actor, err)
-                    raise
-                cur.execute("COMMIT")
-                _bump(self._version_key)
-            finally:
-                cur.close()
+        """One explicit transaction; rolled back on any error."""
+        try:
+            with self._engine.transaction() as engine_tx:
+                yield Tx(engine_tx, actor)
+        except PermissionDenied as err:
+            self.record_refusal(actor, err)
+            raise
+        self._engine.committed()
 
     def record_refusal(self, actor: Actor, err: PermissionDenied) -> None:
         """Write a refused action to the audit trail (once per refusal), in its own transaction:
@@ -325,13 +284,14 @@ class Database:
                      department_id=err.department_id)
 
     def write(self, actor: Actor, work: Callable[[Tx], T]) -> T:
-        """Run `work(tx)` in a transaction, retrying it on a transaction conflict."""
+        """Run `work(tx)` in a transaction, retrying it on a transaction conflict (on PostgreSQL: a
+        serialization failure or a deadlock, which SERIALIZABLE turns every lost race into)."""
         for attempt in range(self.RETRIES):
             try:
                 with self.transaction(actor) as tx:
                     return work(tx)
-            except duckdb.TransactionException as err:
-                if not is_conflict(err) or attempt == self.RETRIES - 1:
+            except Exception as err:
+                if not self._engine.is_retryable(err) or attempt == self.RETRIES - 1:
                     raise
                 time.sleep(0.01 * (2 ** attempt))
         raise AssertionError("unreachable")
@@ -342,19 +302,23 @@ class Database:
         return self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations") or 0
 
     def migrate(self) -> list[int]:
-        """Apply every migration not yet recorded, each in its own transaction."""
-        with self._write_lock:
-            self._conn.cursor().execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)")
+        """Apply every migration not yet recorded, each in its own transaction, under the engine's
+        migration lock (a second replica starting at the same moment waits, then finds them done)."""
+        with self._engine.migration_lock():
+            with self._engine.transaction() as tx:
+                tx.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                           " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)")
+            return self._apply_migrations()
+
+    def _apply_migrations(self) -> list[int]:
         known = available_migrations(self._migrations_dir)
         newest_known = max((v for v, _, _ in known), default=0)
         applied = {r[0] for r in self.rows("SELECT version FROM schema_migrations")}
         if applied and max(applied) > newest_known:
             raise DatabaseTooNew(
-                f"The database {self.path} has schema version {max(applied)}, but this app knows only up "
+                f"The database {self.label} has schema version {max(applied)}, but this app knows only up "
                 f"to {newest_known}: it was written by a newer version of the ESM tracker. "
-                "Upgrade the app, or point --db / ESM_DB_PATH at another file.")
+                "Upgrade the app, or point --db / ESM_DB_URL at another database.")
         done = []
         for version, name, path in known:
             if version in applied:
