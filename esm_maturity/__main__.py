@@ -117,6 +117,36 @@ def cmd_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Apply the migrations the database lacks, for a deploy step before the replicas start; loads
+    neither the model nor the demo (the app loads the model on its first start)."""
+    from .db import available_migrations  # deferred: each command loads only what it needs
+
+    with Database(config.db_target(args.db), migrate=False) as db:
+        applied = db.migrate()
+        version = db.schema_version()
+    names = {number: name for number, name, _ in available_migrations()}
+    where = config.shown_target(args.db)
+    if applied:
+        print(f"Migrated {where} to schema version {version}: applied "
+              + ", ".join(f"{number:04d}_{names[number]}" for number in applied))
+    else:
+        print(f"{where} is at schema version {version} already: nothing to apply")
+    return 0
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from .db.copy import copy_database  # deferred: each command loads only what it needs
+
+    source, target = config.db_target(args.source), config.db_target(args.target)
+    if isinstance(source, Path) and not source.is_file():
+        raise EsmError(f"there is no file {source}")
+    with Database(source) as source_db, Database(target) as target_db:
+        report = copy_database(source_db, target_db)
+    print("\n".join(report.lines()))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the app. Local mode (no sign-in configured) answers on 127.0.0.1 only; with sign-in
     configured it listens where .streamlit/config.toml or ESM_ADDRESS says (all interfaces when
@@ -191,6 +221,18 @@ def build_parser() -> argparse.ArgumentParser:
                                                "all or nothing, exits 1 on any error"))
     imp.add_argument("file", metavar="FILE", help="the .xlsx file to import")
     imp.add_argument("--dry-run", action="store_true", help="validate and report what would change; write nothing")
+    command("migrate", cmd_migrate, "apply the migrations the database lacks and print its schema version (a deploy "
+            "step; loads neither the model nor the demo)")
+    copy = commands.add_parser("copy", help="copy a whole database into a new one, on either engine, checked table "
+                                            "by table",
+                               description="Copy every table and sequence of one database into a new, empty one "
+                                           "(DuckDB file or PostgreSQL URL, either way), in one transaction, then "
+                                           "check each table. Both are migrated first; the target must hold no "
+                                           "rows (make it with the migrate command, not by opening the app).")
+    copy.add_argument("--from", dest="source", required=True, metavar="PATH|URL", help="the database to copy")
+    copy.add_argument("--to", dest="target", required=True, metavar="PATH|URL",
+                      help="the new database to copy into (a new file, or an empty PostgreSQL database)")
+    copy.set_defaults(handler=cmd_copy)
     serve = commands.add_parser("serve", help="start the app (local mode: on 127.0.0.1 only)",
                                 description=cmd_serve.__doc__)
     serve.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="more options for streamlit run")

@@ -24,8 +24,8 @@ def history(db: Database, *, department_id: str | None = None, entity: str | Non
     """Newest first: when (UTC), who, what, on which record, before and after, and a readable change."""
     frame = db.frame(
         "SELECT occurred_at, actor, action, entity, entity_key, department_id, before_json, after_json "
-        "FROM audit_log WHERE ($1 IS NULL OR department_id = $1) AND ($2 IS NULL OR entity = $2) "
-        "AND ($3 IS NULL OR entity_key = $3) ORDER BY audit_id DESC LIMIT $4",
+        "FROM audit_log WHERE (CAST($1 AS TEXT) IS NULL OR department_id = $1) AND (CAST($2 AS TEXT) IS NULL OR entity = $2) "
+        "AND (CAST($3 AS TEXT) IS NULL OR entity_key = $3) ORDER BY audit_id DESC LIMIT $4",
         [department_id, entity, entity_key, int(limit)])
     frame["change"] = [describe_change(b, a) for b, a in zip(frame["before_json"], frame["after_json"])]
     return frame

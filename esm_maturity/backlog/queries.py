@@ -70,12 +70,12 @@ _SELECT = (
     " LEFT JOIN departments d ON d.department_id = i.department_id"
     " LEFT JOIN dimensions m ON m.dimension_id = i.dimension_id"
     " LEFT JOIN latest l ON l.department_id = i.department_id AND l.dimension_id = i.dimension_id"
-    " WHERE ($1 IS NULL OR i.department_id = $1) AND ($2 IS NULL OR i.dimension_id = $2)"
-    "  AND ($3 = 'all' OR ($3 = 'open' AND i.status IN " + _in_list(OPEN_STATUSES) + ")"
+    " WHERE (CAST($1 AS TEXT) IS NULL OR i.department_id = $1) AND (CAST($2 AS TEXT) IS NULL OR i.dimension_id = $2)"
+    "  AND (CAST($3 AS TEXT) = 'all' OR ($3 = 'open' AND i.status IN " + _in_list(OPEN_STATUSES) + ")"
     "       OR ($3 = 'done' AND i.status IN " + _in_list(FINAL_STATUSES) + ") OR i.status = $3)"
-    "  AND ($4 IS NULL OR lower(i.owner) = lower($4))"
-    "  AND ($5 IS NULL OR i.item_id ILIKE $5 OR i.title ILIKE $5 OR i.description ILIKE $5"
-    "       OR i.owner ILIKE $5) AND ($6 IS NULL OR i.item_id = $6)"
+    "  AND (CAST($4 AS TEXT) IS NULL OR lower(i.owner) = lower($4))"
+    "  AND (CAST($5 AS TEXT) IS NULL OR i.item_id ILIKE $5 OR i.title ILIKE $5 OR i.description ILIKE $5"
+    "       OR i.owner ILIKE $5) AND (CAST($6 AS TEXT) IS NULL OR i.item_id = $6)"
     "  AND (CAST($7 AS TEXT) IS NULL OR i.stream_id = $7))")
 
 GRID_COLUMNS = ["item_id", "title", "status", "owner", "value", "effort", "due_on", "priority", "gap", "department",

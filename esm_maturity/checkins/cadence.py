@@ -55,7 +55,7 @@ def overdue_actions(db: Database, today: dt.date, department_id: str | None = No
         "coalesce(d.name, $3) AS department, c.department_id, c.checkin_id, c.held_on, a.item_id, a.version "
         "FROM actions a JOIN checkins c ON c.checkin_id = a.checkin_id "
         "LEFT JOIN departments d ON d.department_id = c.department_id "
-        "WHERE a.status = 'open' AND a.due_on < $1 AND ($2 IS NULL OR c.department_id = $2) "
+        "WHERE a.status = 'open' AND a.due_on < $1 AND (CAST($2 AS TEXT) IS NULL OR c.department_id = $2) "
         "ORDER BY a.due_on, a.action_id", [today, department_id, ACROSS]), "due_on", "held_on")
 
 

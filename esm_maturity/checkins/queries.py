@@ -46,12 +46,12 @@ def list_checkins(db: Database, *, department_id: str | None = None, search: str
         "LEFT JOIN (SELECT checkin_id, count(*) AS actions, "
         "           CAST(sum(CASE WHEN status = 'open' THEN 1 ELSE 0 END) AS INTEGER) AS open_actions "
         "           FROM actions GROUP BY checkin_id) a ON a.checkin_id = c.checkin_id "
-        "WHERE ($1 IS NULL OR c.department_id IS NOT DISTINCT FROM nullif($1, '')) "
-        "AND ($2 IS NULL OR c.notes ILIKE $2 ESCAPE '\\' OR c.decisions ILIKE $2 ESCAPE '\\' "
+        "WHERE (CAST($1 AS TEXT) IS NULL OR c.department_id IS NOT DISTINCT FROM nullif($1, '')) "
+        "AND (CAST($2 AS TEXT) IS NULL OR c.notes ILIKE $2 ESCAPE '\\' OR c.decisions ILIKE $2 ESCAPE '\\' "
         "     OR c.wins ILIKE $2 ESCAPE '\\' OR c.blockers ILIKE $2 ESCAPE '\\' "
         "     OR c.facilitator ILIKE $2 ESCAPE '\\' OR c.attendees ILIKE $2 ESCAPE '\\' "
         "     OR EXISTS (SELECT 1 FROM actions x WHERE x.checkin_id = c.checkin_id AND x.text ILIKE $2 ESCAPE '\\')) "
-        "AND ($4 IS NULL OR c.held_on >= $4) "
+        "AND (CAST($4 AS DATE) IS NULL OR c.held_on >= $4) "
         "ORDER BY c.held_on DESC, c.checkin_id DESC LIMIT $3",
         [department_id, like_pattern(search), int(limit), since, ACROSS]), "held_on", "next_on")
 

@@ -170,9 +170,19 @@ class DuckEngine:
             "WHERE schema_name = current_schema() ORDER BY sequence_name")}
 
     def set_sequence(self, tx: DuckTx, name: str, last_value: int) -> None:
-        """Move a fresh sequence on so its next value follows `last_value` (DuckDB has no setval)."""
-        if last_value > 0:
-            tx.execute(f"SELECT max(nextval('{name}')) FROM range($1)", [int(last_value)])
+        """Move a sequence on until the last value it handed out is `last_value`, so its next value
+        follows it. DuckDB has no setval, and a sequence a column's default uses cannot be dropped and
+        made again: the missing values are drawn (5 million take about 0.3 s). Never moves one back; the
+        values drawn stay drawn even if the transaction rolls back, as on PostgreSQL."""
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+            raise ValueError(f"not a sequence name: {name!r}")
+        found = tx.execute("SELECT coalesce(last_value, 0) FROM duckdb_sequences() "
+                           "WHERE schema_name = current_schema() AND sequence_name = $1", [name])
+        if not found:
+            raise EsmError(f"The database {self.path} has no sequence {name}.")
+        missing = int(last_value) - int(found[0][0])
+        if missing > 0:
+            tx.execute(f"SELECT max(nextval('{name}')) FROM range($1)", [missing])
 
 
 def is_conflict_error(err: BaseException) -> bool:

@@ -22,7 +22,7 @@ import psycopg.errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..config import redact
-from ..models import EsmError
+from ..models import EsmError, ValidationError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,6 +41,18 @@ def _cannot_reach(url: str, err: BaseException) -> EsmError:
                     "running and the URL (ESM_DB_URL or --db) names the right host, port, database and user.")
 
 
+@contextmanager
+def _plain_errors() -> Iterator[None]:
+    """PostgreSQL's refusals that a person can act on, in the app's own words."""
+    try:
+        yield
+    except psycopg.DataError as err:
+        if "0x00" in str(err):
+            raise ValidationError("The text contains a NUL character (0x00), which the PostgreSQL database cannot "
+                                  "store: remove it and save again. Nothing was saved.") from None
+        raise
+
+
 class PgTx:
     """The engine's side of a write transaction: statements on one connection."""
 
@@ -48,15 +60,17 @@ class PgTx:
         self.conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
-        cur = self.conn.execute(sql, list(params or []))
+        with _plain_errors():
+            cur = self.conn.execute(sql, list(params or []))
         return cur.fetchall() if cur.description is not None else []
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self.conn.cursor() as cur:
+        with _plain_errors(), self.conn.cursor() as cur:
             cur.executemany(sql, [list(r) for r in rows])
 
     def append(self, table: str, columns: Sequence[str], rows: Any) -> None:
-        with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        with (_plain_errors(), self.conn.cursor() as cur,
+              cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy):
             for row in rows:
                 copy.write_row(row)
 
@@ -229,7 +243,13 @@ class PgEngine:
             "ORDER BY sequencename")}
 
     def set_sequence(self, tx: PgTx, name: str, last_value: int) -> None:
-        if last_value > 0:
+        """Move a sequence on so its next value follows `last_value`; never back (a sequence further on
+        stays where it is). setval is not undone by a rollback: a copy tried again sets the same value."""
+        found = tx.execute("SELECT coalesce(last_value, 0) FROM pg_sequences "
+                           "WHERE schemaname = current_schema() AND sequencename = CAST($1 AS TEXT)", [name])
+        if not found:
+            raise EsmError(f"The database {self.label} has no sequence {name}.")
+        if int(last_value) > int(found[0][0]):
             tx.execute("SELECT setval(CAST($1 AS TEXT)::regclass, $2)", [name, int(last_value)])
 
 

@@ -55,7 +55,7 @@ def get_round(db: Database, round_id: str) -> Round:
 def rounds_of(db: Database, department_id: str | None = None) -> list[Round]:
     """Every round (of a department), newest first."""
     return [Round.of(r) for r in db.rows(
-        f"SELECT {ROUND_COLUMNS} FROM rating_rounds WHERE $1 IS NULL OR department_id = $1 "
+        f"SELECT {ROUND_COLUMNS} FROM rating_rounds WHERE CAST($1 AS TEXT) IS NULL OR department_id = $1 "
         "ORDER BY quarter DESC, CAST(substr(round_id, 3) AS INTEGER) DESC", [department_id])]
 
 

@@ -210,6 +210,8 @@ def movers(db: Database, quarter: Quarter, compare_to: Quarter, f: Filters, limi
 
     Compared on the dimensions the department scored in both quarters only, so a dimension added,
     retired or marked N/A in between does not move the number. Up to `limit` rises and `limit` falls.
+    Changes are ranked rounded to six places, so two equal changes whose averages differ only in the last
+    bit of a float tie on the department, the same on every engine.
     """
     first, last = min(quarter, compare_to), max(quarter, compare_to)
     return db.frame(
@@ -219,7 +221,8 @@ def movers(db: Database, quarter: Quarter, compare_to: Quarter, f: Filters, limi
         "  AND p.quarter = $7 "
         " WHERE c.quarter = $8 AND c.score IS NOT NULL AND p.score IS NOT NULL GROUP BY c.department_id), "
         "ranked AS (SELECT department_id, before, after, after - before AS change, dimensions, "
-        " row_number() OVER (PARTITION BY after > before ORDER BY abs(after - before) DESC, department_id) AS rank "
+        " row_number() OVER (PARTITION BY after > before ORDER BY CAST(abs(after - before) AS DECIMAL(18, 6)) DESC, "
+        "  department_id) AS rank "
         " FROM pairs WHERE after <> before) "
         "SELECT r.department_id, d.name AS department, r.before, r.after, r.change, r.dimensions "
         "FROM ranked r JOIN departments d ON d.department_id = r.department_id "
