@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__, config
 from .db import Database
-from .storage import open_database
+from .storage import open_database, open_unloaded
 from .models import Actor, EsmError, Quarter
 
 
@@ -122,7 +122,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     neither the model nor the demo (the app loads the model on its first start)."""
     from .db import available_migrations  # deferred: each command loads only what it needs
 
-    with Database(config.db_target(args.db), migrate=False) as db:
+    with open_unloaded(args.db, migrate=False) as db:
         applied = db.migrate()
         version = db.schema_version()
     names = {number: name for number, name, _ in available_migrations()}
@@ -138,10 +138,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_copy(args: argparse.Namespace) -> int:
     from .db.copy import copy_database  # deferred: each command loads only what it needs
 
-    source, target = config.db_target(args.source), config.db_target(args.target)
+    source = config.db_target(args.source)
     if isinstance(source, Path) and not source.is_file():
         raise EsmError(f"there is no file {source}")
-    with Database(source) as source_db, Database(target) as target_db:
+    with open_unloaded(args.source) as source_db, open_unloaded(args.target) as target_db:
         report = copy_database(source_db, target_db)
     print("\n".join(report.lines()))
     return 0

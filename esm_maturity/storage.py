@@ -26,4 +26,10 @@ def open_database(path: str | os.PathLike | None = None) -> Database:
     return db
 
 
-__all__ = ["open_database"]
+def open_unloaded(path: str | os.PathLike | None = None, migrate: bool = True) -> Database:
+    """The database at `path` as it is: migrated (unless `migrate` is False) but with no model loaded,
+    for the commands that must see it untouched (`migrate`, `copy`)."""
+    return Database(config.db_target(path), migrate=migrate)
+
+
+__all__ = ["open_database", "open_unloaded"]

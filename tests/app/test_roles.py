@@ -60,13 +60,13 @@ def test_a_deactivated_person_is_asked_to_request_access(org, demo_path):
     assert [t.value for t in org(user="vera@example.org").title] == ["Request access"]
 
 
-def test_the_first_admin_from_the_configuration_becomes_admin(tmp_path, monkeypatch):
+def test_the_first_admin_from_the_configuration_becomes_admin(new_db, monkeypatch):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from tests.app.conftest import sign_in
 
-    path = tmp_path / "fresh.duckdb"
+    path = new_db("fresh")
     monkeypatch.setenv("ESM_DB_PATH", str(path))
     at = sign_in(AppTest.from_file(str(open_app.__globals__["APP"])), "Ann@Example.org", "Ann")
     at.secrets["esm"] = {"first_admin": "ann@example.org"}

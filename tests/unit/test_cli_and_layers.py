@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import stores
+
 ROOT = Path(__file__).resolve().parents[2]
 CORE = sorted(p.stem for p in (ROOT / "esm_maturity").glob("*.py") if p.stem != "__init__")
 CORE += sorted(f"{p.parent.name}.{p.stem}" for p in (ROOT / "esm_maturity").glob("*/*.py")
@@ -32,8 +34,8 @@ def test_help_lists_commands():
     assert "demo" in result.stdout
 
 
-def test_demo_command_and_its_failure(tmp_path):
-    db = tmp_path / "x.duckdb"
+def test_demo_command_and_its_failure(new_db):
+    db = new_db("x")
     first = run_cli("demo", "--db", str(db), "--quarter", "2026-Q4")
     assert first.returncode == 0, first.stderr
     assert "10 departments" in first.stdout
@@ -42,12 +44,13 @@ def test_demo_command_and_its_failure(tmp_path):
     assert again.stderr.strip().count("\n") == 0 and "already has departments" in again.stderr
 
 
-def test_bad_quarter_is_one_line(tmp_path):
-    result = run_cli("demo", "--db", str(tmp_path / "y.duckdb"), "--quarter", "2026/4")
+def test_bad_quarter_is_one_line(new_db):
+    result = run_cli("demo", "--db", str(new_db("y")), "--quarter", "2026/4")
     assert result.returncode == 1
     assert result.stderr.startswith("error:") and "YYYY-Qn" in result.stderr
 
 
+@pytest.mark.skipif(stores.ENGINE != "duckdb", reason="ESM_DB_PATH naming a DuckDB file not there yet")
 def test_db_path_comes_from_the_environment(tmp_path):
     import os
 
@@ -56,7 +59,7 @@ def test_db_path_comes_from_the_environment(tmp_path):
     assert (tmp_path / "env.duckdb").exists()
 
 
-def test_every_command_opens_the_database_one_way(tmp_path, demo_path):
+def test_every_command_opens_the_database_one_way(tmp_path, demo_path, new_db):
     """A command on an empty file migrates it and loads the default model, as the app does: a workbook
     with scores imports into a new file from the command line without the app ever having opened it."""
     from esm_maturity.db import Database
@@ -65,13 +68,13 @@ def test_every_command_opens_the_database_one_way(tmp_path, demo_path):
     with Database(demo_path) as demo:
         workbook = tmp_path / "demo.xlsx"
         workbook.write_bytes(export_bytes(demo))
-    fresh = tmp_path / "new.duckdb"
+    fresh = new_db("new")
     result = run_cli("import", str(workbook), "--db", str(fresh))
     assert result.returncode == 0, result.stdout + result.stderr
     with Database(fresh) as db:
         assert db.scalar("SELECT count(*) FROM levels") == 5
         assert db.scalar("SELECT count(*) FROM scores WHERE dimension_id = 'value_streams'") > 0
-    empty = tmp_path / "empty.duckdb"
+    empty = new_db("empty")
     assert run_cli("cadence", "--db", str(empty)).returncode == 0
     with Database(empty) as db:
         assert db.scalar("SELECT count(*) FROM dimensions") == 10

@@ -37,6 +37,6 @@ def test_a_write_through_another_handle_on_the_file_moves_both(db, db_path):
         other.close()
 
 
-def test_two_files_have_versions_of_their_own(db, tmp_path):
-    with Database(tmp_path / "second.duckdb") as second:
+def test_two_files_have_versions_of_their_own(db, new_db):
+    with Database(new_db("second")) as second:
         assert second.data_version[0] != db.data_version[0]

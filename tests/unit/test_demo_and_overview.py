@@ -13,10 +13,10 @@ from esm_maturity.models import SYSTEM, Quarter, ScoreInput, ScoreValue, Validat
 from tests.conftest import ADMIN, DEMO_ANCHOR, CHAMPION
 
 
-def test_demo_is_deterministic(tmp_path):
+def test_demo_is_deterministic(new_db):
     frames = []
     for name in ("a", "b"):
-        with Database(tmp_path / f"{name}.duckdb") as db:
+        with Database(new_db(name)) as db:
             load_demo(db, SYSTEM, DEMO_ANCHOR)
             frames.append(db.frame("SELECT quarter, department_id, dimension_id, score, na, target, evidence "
                                    "FROM scores ORDER BY quarter, department_id, dimension_id"))

@@ -45,12 +45,12 @@ def test_agreed_rounds_leave_agreed_scores_in_submitted_assessments_with_badges(
     assert demo_db.scalar("SELECT count(*) FROM scores WHERE method = 'agreed in a meeting' AND rationale <> ''") >= 1
 
 
-def test_rounds_change_no_other_figure_of_the_demo(tmp_path):
+def test_rounds_change_no_other_figure_of_the_demo(new_db):
     def figures(db):
         return (db.rows("SELECT quarter, department_id, dimension_id, score, na, target FROM scores "
                         "ORDER BY 1, 2, 3"),
                 db.rows("SELECT quarter, department_id, status FROM assessments ORDER BY 1, 2"))
-    with Database(tmp_path / "with.duckdb") as with_rounds, Database(tmp_path / "without.duckdb") as without:
+    with Database(new_db("with")) as with_rounds, Database(new_db("without")) as without:
         counts = load_demo(with_rounds, SYSTEM, DEMO_ANCHOR)
         plain = load_demo(without, SYSTEM, DEMO_ANCHOR, rounds=False)
         assert counts.pop("rating rounds") == 6 and counts == plain

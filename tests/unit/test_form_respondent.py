@@ -100,7 +100,7 @@ def test_a_respondent_over_the_limit_is_an_error_on_about(demo_db, open_form):
     assert f"at most {most:,}" in error.message
 
 
-def test_the_scores_sheet_carries_the_respondent_both_ways(demo_db, open_form, tmp_path):
+def test_the_scores_sheet_carries_the_respondent_both_ways(demo_db, open_form, new_db):
     dept, dim, score = open_form
     form = fill(forms.form_bytes(demo_db, QUARTER, dept), "Rita Rep", {dim: (score, None, None)})
     apply_import(demo_db, CHAMPION, read_uploads(demo_db, [(f"{dept}.xlsx", form)]))
@@ -112,7 +112,7 @@ def test_the_scores_sheet_carries_the_respondent_both_ways(demo_db, open_form, t
     row = next(r for r in range(2, ws.max_row + 1) if (ws.cell(r, h["quarter"]).value, ws.cell(
         r, h["department_id"]).value, ws.cell(r, h["dimension_id"]).value) == (QUARTER, dept, dim))
     assert ws.cell(row, h["respondent"]).value == "Rita Rep"
-    with Database(tmp_path / "restored.duckdb") as target:
+    with Database(new_db("restored")) as target:
         apply_import(target, ADMIN, read_upload(target, data, "backup.xlsx"))
         assert scored(target, dept, dim) == (score, CHAMPION.name, "Rita Rep")
     # edited in the workbook (who and when are there): the respondent alone is a change
@@ -124,14 +124,14 @@ def test_the_scores_sheet_carries_the_respondent_both_ways(demo_db, open_form, t
     assert scored(demo_db, dept, dim) == (score, CHAMPION.name, "Someone Else")
 
 
-def test_the_backup_carries_people_and_respondents_field_for_field(demo_db, tmp_path, monkeypatch):
+def test_the_backup_carries_people_and_respondents_field_for_field(demo_db, new_db, monkeypatch):
     seed_people(demo_db)
     with demo_db.transaction() as tx:
         tx.execute("UPDATE scores SET respondent = 'Resp ' || department_id WHERE quarter = '2026-Q3'")
     # when a person was added is the restore's own time (contract.MACHINE_MANAGED)
     monkeypatch.setattr(backup, "MACHINE_COLUMNS", {*backup.MACHINE_COLUMNS, "added_at"})
     assert "added_at" in " ".join(contract.MACHINE_MANAGED)
-    with Database(tmp_path / "restored.duckdb") as target:
+    with Database(new_db("restored")) as target:
         report = apply_import(target, ADMIN, read_upload(target, export_bytes(demo_db), "backup.xlsx"))
         assert report.ok and backup.differences(demo_db, target) == []
         assert target.scalar("SELECT count(*) FROM person_departments") == 2

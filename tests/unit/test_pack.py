@@ -45,16 +45,16 @@ def deck_text(data: bytes) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_deck(demo_file, tmp_path_factory):
+def demo_deck(demo_file, store):
     """One deck of the demo (pictures take a while to draw): (bytes, Presentation)."""
     from esm_maturity import clock
     from esm_maturity.db import Database
 
-    path = tmp_path_factory.mktemp("pack") / "demo.duckdb"
-    shutil.copy(demo_file, path)
+    path = store.copy(demo_file, "pack")
     with clock.frozen(TODAY), Database(path) as db:
         data = make(db, ".pptx")
-    return data, Presentation(io.BytesIO(data))
+    yield data, Presentation(io.BytesIO(data))
+    store.drop(path)
 
 
 def test_the_deck_has_its_slides_in_order_16_9(demo_deck):

@@ -6,7 +6,6 @@ each; text within its box for long names; aliases when names are hidden; none wi
 from __future__ import annotations
 
 import io
-import shutil
 
 import pytest
 from pptx import Presentation
@@ -54,13 +53,12 @@ def assert_fits(slide) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_slides(demo_file, tmp_path_factory):
+def demo_slides(demo_file, store):
     """The demo's deck (real pictures) and its pack: (slides, pack)."""
     from esm_maturity import clock
     from esm_maturity.db import Database
 
-    path = tmp_path_factory.mktemp("pack-streams") / "demo.duckdb"
-    shutil.copy(demo_file, path)
+    path = store.copy(demo_file, "pack-streams")
     with clock.frozen(TODAY), Database(path) as db:
         pack = build(db)
         data = deck.deck_bytes(pack)
@@ -68,7 +66,8 @@ def demo_slides(demo_file, tmp_path_factory):
                                   flow.flow_record(db, s.stream_id, DEMO_ANCHOR),
                                   flow.flow_record(db, s.stream_id, DEMO_ANCHOR.previous()))
                     for s in queries.list_streams(db)}
-    return slides_of(data), pack, expected
+    yield slides_of(data), pack, expected
+    store.drop(path)
 
 
 def test_one_slide_per_stream_after_the_others(demo_slides):

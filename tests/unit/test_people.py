@@ -29,9 +29,9 @@ def org(db):
 
 
 def people_rows(db) -> list[tuple]:
-    return db.rows("SELECT p.email, p.name, p.role, p.active, p.version, list(d.department_id ORDER BY "
-                   "d.department_id) FROM people p LEFT JOIN person_departments d USING (email) GROUP BY ALL "
-                   "ORDER BY 1")
+    return db.rows("SELECT p.email, p.name, p.role, p.active, p.version, array_agg(d.department_id ORDER BY "
+                   "d.department_id) FROM people p LEFT JOIN person_departments d USING (email) "
+                   "GROUP BY p.email, p.name, p.role, p.active, p.version ORDER BY 1")
 
 
 def audit_count(db) -> int:
@@ -349,12 +349,12 @@ def test_in_local_mode_the_command_line_is_the_local_admin(cli):
     assert cli.importers() == [("local admin",)]
 
 
-def test_the_first_admin_signs_in_on_the_command_line_too(tmp_path, monkeypatch):
+def test_the_first_admin_signs_in_on_the_command_line_too(tmp_path, new_db, monkeypatch):
     """An empty people table: the configuration's first admin imports as themselves, and is an admin."""
     monkeypatch.setattr(config, "read_secrets", lambda: ORGANISATION)
     book = tmp_path / "ops.xlsx"
     book.write_bytes(OPS_WORKBOOK)
-    target = tmp_path / "new.duckdb"
+    target = new_db("new")
     assert main(["import", str(book), "--db", str(target), "--as", "Boss@Example.org"]) == 0
     assert _read(target, "SELECT email, role FROM people") == [("boss@example.org", "admin")]
     assert _read(target, "SELECT DISTINCT actor FROM audit_log WHERE action = 'import'") == [("boss@example.org",)]

@@ -14,10 +14,9 @@ names them (owner; for flow also champion, or the department receiving a hand-of
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -119,11 +118,10 @@ def test_the_matrix_is_this_table():
 
 
 @pytest.fixture(scope="module")
-def base(demo_file, tmp_path_factory) -> tuple[Path, dict]:
+def base(demo_file, store) -> Iterator[tuple[Path | str, dict]]:
     """The demo plus, for HR and FIN each, a backlog item, a check-in with an open action and a person;
-    a steering check-in with an open action; an admin. Returns the file and the records' keys."""
-    path = tmp_path_factory.mktemp("matrix") / "base.duckdb"
-    shutil.copy(demo_file, path)
+    a steering check-in with an open action; an admin. Yields the database and the records' keys."""
+    path = store.copy(demo_file, "matrix")
     keys: dict[str, Any] = {}
     with clock.frozen(TODAY), Database(path) as db:
         add_person(db, ADMIN, "ann@example.org", "Ann Admin", "admin")
@@ -165,14 +163,17 @@ def base(demo_file, tmp_path_factory) -> tuple[Path, dict]:
                                   [ActionInput("Steering matrix action", "Kim")])
         keys["steering"] = steering.checkin_id
         db.checkpoint()
-    return path, keys
+    yield path, keys
+    store.drop(path)
 
 
 def fingerprint(db: Database) -> dict:
-    """Every table but the audit trail: its row count and a hash of its rows."""
-    tables = [r[0] for r in db.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-                                    "AND table_type = 'BASE TABLE' AND table_name <> 'audit_log' ORDER BY 1")]
-    return {t: db.one(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {t} t") for t in tables}
+    """Every table but the audit trail: its row count and a hash of its rows (as text, sorted: either engine)."""
+    tables = [r[0] for r in db.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                                    "current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'audit_log' "
+                                    "ORDER BY 1")]
+    rows_hash = "md5(coalesce(string_agg(CAST(r AS TEXT), '|' ORDER BY CAST(r AS TEXT)), ''))"
+    return {t: db.one(f"SELECT count(*), {rows_hash} FROM {t} r") for t in tables}
 
 
 # --- the commands: one small valid call each ------------------------------------------------------
@@ -470,15 +471,13 @@ def _cases():
 
 
 @pytest.fixture
-def workspace(base, tmp_path):
+def workspace(base, new_db):
     """The base database copied, and an empty one (created when a case asks for it)."""
     path, keys = base
     copies = {}
 
     def open_db(fresh: bool) -> Database:
-        target = tmp_path / ("fresh.duckdb" if fresh else "case.duckdb")
-        if not fresh:
-            shutil.copy(path, target)
+        target = new_db("fresh") if fresh else new_db.copy(path, "case")
         copies[fresh] = Database(target)
         return copies[fresh]
 

@@ -91,7 +91,7 @@ def test_the_demo_exports_its_suppressed_dimensions_as_no_row(demo_db):
                    for r in table(data, "Round results"))                       # open: only x of N
 
 
-def test_scores_carry_their_provenance_and_a_restore_brings_it_back(demo_db, tmp_path):
+def test_scores_carry_their_provenance_and_a_restore_brings_it_back(demo_db, new_db):
     found = closed_round(demo_db, ANONYMOUS, "FIN", [{"sponsorship": lv} for lv in (2, 3, 3, 3, 5)])
     commands.agree(demo_db, ADMIN, found.round_id, [Decision("sponsorship", 4, MEETING, "=we talked")],
                    expected_version=found.version)
@@ -99,7 +99,7 @@ def test_scores_carry_their_provenance_and_a_restore_brings_it_back(demo_db, tmp
     row = next(r for r in table(data, "Scores") if (r["quarter"], r["department_id"]) == (str(Q), "FIN"))
     assert (row["method"], row["round_id"], row["n_valid"], row["agreement"], row["rationale"]) == (
         MEETING, found.round_id, 5, "split", "=we talked")
-    with Database(tmp_path / "restored.duckdb") as target:
+    with Database(new_db("restored")) as target:
         assert apply_import(target, ADMIN, read_upload(target, data, "backup.xlsx")).ok
         assert target.one("SELECT method, round_id, n_valid, agreement, rationale FROM scores WHERE quarter = $1 "
                           "AND department_id = 'FIN'", [str(Q)]) == (MEETING, found.round_id, 5, "split",

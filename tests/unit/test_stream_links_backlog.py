@@ -181,9 +181,9 @@ def linked(org):
 
 
 @pytest.fixture
-def other(tmp_path):
+def other(new_db):
     """Another database with the same departments and streams (the same keys), nothing else."""
-    database = Database(tmp_path / "other.duckdb")
+    database = Database(new_db("other"))
     load_default_model(database, SYSTEM)
     yield organisation(database)
     database.close()

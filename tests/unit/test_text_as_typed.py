@@ -65,10 +65,10 @@ def test_the_domain_keeps_text_exactly_as_typed(db):
     check_everything(db, write_everything(db))
 
 
-def test_export_and_import_keep_text_exactly_as_typed(db, tmp_path):
+def test_export_and_import_keep_text_exactly_as_typed(db, new_db):
     keys = write_everything(db)
     data = export_bytes(db)
-    with Database(tmp_path / "copy.duckdb") as copy:
+    with Database(new_db("copy")) as copy:
         report = apply_import(copy, ADMIN, read_upload(copy, data, "copy.xlsx"))
         assert report.ok and report.applied
         check_everything(copy, keys)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -97,10 +96,10 @@ def test_each_kind_of_record_refuses_the_second_save(records):
     assert maturity.level_names(db)[2] == "First" and maturity.level_names(db)[3] == "Defined"
 
 
-def test_two_database_objects_on_one_file_never_both_save(tmp_path: Path):
+def test_two_database_objects_on_one_file_never_both_save(new_db):
     """Two writers with separate locks (as two app replicas would have) save the same version at once:
     exactly one wins, the other is refused."""
-    path = tmp_path / "shared.duckdb"
+    path = new_db("shared")
     with Database(path) as db:
         add_department(db, ADMIN, "HR", "Human Resources")
     first, second = Database(path), Database(path)

@@ -30,20 +30,22 @@ MACHINE_COLUMNS = {"version", "created_at", "updated_at"}
 
 def tables(db: Database) -> list[str]:
     return [t for (t,) in db.rows("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                                  "ORDER BY table_name")]
+                                  "AND table_schema = current_schema() ORDER BY table_name")]
 
 
 def compared_columns(db: Database, table: str) -> list[str]:
     names = [c for (c,) in db.rows("SELECT column_name FROM information_schema.columns WHERE table_name = $1 "
-                                   "ORDER BY ordinal_position", [table])]
+                                   "AND table_schema = current_schema() ORDER BY ordinal_position", [table])]
     return [c for c in names if c not in MACHINE_COLUMNS]
 
 
 def key_columns(db: Database, table: str) -> list[str]:
     """The primary key (the first columns of the ordering); a table without one is ordered by every column."""
-    rows = db.rows("SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = $1 "
-                   "AND constraint_type = 'PRIMARY KEY'", [table])
-    return list(rows[0][0]) if rows else []
+    return [c for (c,) in db.rows(
+        "SELECT k.column_name FROM information_schema.table_constraints c JOIN information_schema.key_column_usage k "
+        "ON k.constraint_name = c.constraint_name AND k.table_schema = c.table_schema AND k.table_name = c.table_name "
+        "WHERE c.table_name = $1 AND c.table_schema = current_schema() AND c.constraint_type = 'PRIMARY KEY' "
+        "ORDER BY k.ordinal_position", [table])]
 
 
 def table_rows(db: Database, table: str, columns: list[str], order: list[str]) -> list[tuple]:
@@ -72,10 +74,10 @@ def differences(source: Database, target: Database) -> list[str]:
 
 
 @pytest.fixture
-def restored(demo_db, tmp_path):
+def restored(demo_db, new_db):
     """The demo's export imported into a new, empty database (no model loaded): (data, database, report)."""
     data = export_bytes(demo_db)
-    target = Database(tmp_path / "restored.duckdb")
+    target = Database(new_db("restored"))
     report = apply_import(target, ADMIN, read_upload(target, data, "backup.xlsx"))
     yield data, target, report
     target.close()
@@ -167,14 +169,14 @@ def test_a_move_made_offline_gets_its_history_row_and_history_edits_apply(demo_d
     assert get_item(demo_db, item)["status"] == "withdrawn"
 
 
-def test_a_bad_history_row_stops_the_whole_import(demo_db, tmp_path):
+def test_a_bad_history_row_stops_the_whole_import(demo_db, new_db):
     data = export_bytes(demo_db)
 
     def bad(ws, h):
         ws.cell(2, h["item_id"]).value = "CI-9999"
         ws.cell(3, h["changed_at"]).value = "yesterday"
     broken = edit(data, "Status history", bad)
-    with Database(tmp_path / "empty.duckdb") as empty:
+    with Database(new_db("empty")) as empty:
         load_default_model(empty, SYSTEM)
         before = {t: empty.scalar(f"SELECT count(*) FROM {t}") for t in ("departments", "backlog_items",
                                                                          "backlog_status_history")}
@@ -195,12 +197,12 @@ def test_an_open_action_with_a_closed_date_is_an_error(demo_db):
     assert "open action has no closed date" in report.errors[0].message
 
 
-def test_the_comparison_finds_a_lost_column(demo_db, tmp_path):
+def test_the_comparison_finds_a_lost_column(demo_db, new_db):
     """Guard the guard: a workbook without the blockers column restores check-ins without blockers."""
     def drop_blockers(ws, h):
         ws.delete_cols(h["blockers"])
     data = edit(export_bytes(demo_db), "Check-ins", drop_blockers)
-    with Database(tmp_path / "lossy.duckdb") as target:
+    with Database(new_db("lossy")) as target:
         apply_import(target, ADMIN, read_upload(target, data, "lossy.xlsx"))
         found = differences(demo_db, target)
     assert len(found) == 1 and found[0].startswith("checkins.blockers: ")

@@ -65,9 +65,9 @@ def test_unchanged_rows_are_not_written_and_a_change_is_audited_with_the_file_ha
     assert audit[1][:3] == ("import", "department", "HR") and "New Sponsor" in audit[1][3]
 
 
-def test_created_records_get_one_audit_row_per_sheet_and_changed_records_one_each(demo_db, tmp_path):
+def test_created_records_get_one_audit_row_per_sheet_and_changed_records_one_each(demo_db, new_db):
     data = export_bytes(demo_db)
-    with Database(tmp_path / "empty.duckdb") as empty:
+    with Database(new_db("empty")) as empty:
         report = apply_import(empty, ADMIN, read_upload(empty, data, "backup.xlsx"))
         audit = empty.rows("SELECT entity, entity_key, department_id, before_json, after_json FROM audit_log "
                            "WHERE action = 'import' ORDER BY audit_id")
@@ -124,7 +124,7 @@ def test_dry_run_and_any_error_write_nothing(demo_db):
     assert demo_db.scalar("SELECT name FROM departments WHERE department_id = 'HR'") == "Human Resources"
 
 
-def test_an_error_found_after_tables_were_written_rolls_everything_back(demo_db, tmp_path):
+def test_an_error_found_after_tables_were_written_rolls_everything_back(demo_db, new_db):
     """Tables are written while later sheets are still checked: an error in the last sheet (Actions), or
     one found after every sheet (the admin role), still leaves the database as it was."""
     data = export_bytes(demo_db)
@@ -132,7 +132,7 @@ def test_an_error_found_after_tables_were_written_rolls_everything_back(demo_db,
     def unknown_checkin(ws, h):
         ws.cell(ws.max_row, h["checkin_id"]).value = "CHK-9999"
     bad = edit(data, "Actions", unknown_checkin)
-    with Database(tmp_path / "empty.duckdb") as empty:
+    with Database(new_db("empty")) as empty:
         before = counts(empty)
         preview = preview_import(empty, ADMIN, read_upload(empty, bad, "bad.xlsx"))
         with pytest.raises(ImportFailed) as caught:
@@ -157,13 +157,13 @@ def test_an_error_found_after_tables_were_written_rolls_everything_back(demo_db,
     assert demo_db.scalar("SELECT count(*) FROM backlog_items WHERE title = 'Written, then rolled back'") == 0
 
 
-def test_sheets_in_any_order_are_read_when_needed_with_the_same_result(demo_db, tmp_path):
+def test_sheets_in_any_order_are_read_when_needed_with_the_same_result(demo_db, new_db):
     data = export_bytes(demo_db)
     book = openpyxl.load_workbook(io.BytesIO(data))
     book._sheets.reverse()   # Actions first, About last: each sheet is read when its rules need it
     out = io.BytesIO()
     book.save(out)
-    with Database(tmp_path / "a.duckdb") as a, Database(tmp_path / "b.duckdb") as b:
+    with Database(new_db("a")) as a, Database(new_db("b")) as b:
         parsed = read_upload(a, out.getvalue(), "reversed.xlsx")
         assert parsed.sheets["Actions"].rows and not parsed.errors      # asking for all reads what is left
         reversed_ = apply_import(a, ADMIN, parsed)
@@ -310,11 +310,11 @@ def test_new_department_and_dimension_from_the_workbook_can_be_referenced(db):
     assert db.one("SELECT score, target FROM scores WHERE department_id = 'OPS'") == (2, 3)
 
 
-def test_cli_export_and_import_with_dry_run_and_errors(demo_path, tmp_path, capsys):
+def test_cli_export_and_import_with_dry_run_and_errors(demo_path, tmp_path, new_db, capsys):
     out = tmp_path / "out.xlsx"
     assert main(["export", "--db", str(demo_path), str(out)]) == 0
     assert "Exported to" in capsys.readouterr().out
-    target = tmp_path / "target.duckdb"
+    target = new_db("target")
     assert main(["import", "--db", str(target), str(out), "--dry-run"]) == 0
     assert "would be imported; nothing was written" in capsys.readouterr().out
     with Database(target) as db:
@@ -352,11 +352,11 @@ KILL_SCRIPT = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("mode", ["kill", "finish"])
-def test_import_killed_mid_way_leaves_all_or_nothing(demo_db, tmp_path, mode):
+def test_import_killed_mid_way_leaves_all_or_nothing(demo_db, tmp_path, new_db, mode):
     data = tmp_path / "backup.xlsx"
     data.write_bytes(export_bytes(demo_db))
     expected = counts(demo_db)
-    target = tmp_path / "target.duckdb"
+    target = new_db("target")
     proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(target), str(data), mode], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True, start_new_session=True)
     line = proc.stdout.readline().strip()

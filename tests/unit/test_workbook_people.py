@@ -61,7 +61,7 @@ def test_the_contract_roles_are_the_domain_roles():
     assert contract.PEOPLE.column_names == HEADER and contract.PEOPLE in contract.SHEETS
 
 
-def test_export_writes_every_person_and_a_restore_gives_them_back(org, tmp_path):
+def test_export_writes_every_person_and_a_restore_gives_them_back(org, new_db):
     data = export_bytes(org)
     book = openpyxl.load_workbook(io.BytesIO(data))
     rows = [list(r) for r in book["People"].iter_rows(values_only=True)]
@@ -70,7 +70,7 @@ def test_export_writes_every_person_and_a_restore_gives_them_back(org, tmp_path)
                     ["eddie@example.org", "Eddie Champion", "champion", None, True],
                     ["rita@example.org", "Rita Rep", "department", "HR, IT", True],
                     ["vera@example.org", "Vera Sponsor", "sponsor", None, False]]
-    with Database(tmp_path / "restored.duckdb") as target:
+    with Database(new_db("restored")) as target:
         report = apply_import(target, ADMIN, read_upload(target, data, "backup.xlsx"))
         assert report.counts["People"] == {"new": 4, "changed": 0, "unchanged": 0}
         assert people_state(target) == people_state(org)

@@ -132,9 +132,9 @@ def test_a_transaction_conflict_is_reported_not_retried_and_writes_nothing(demo_
     assert counts(demo_db) == before
 
 
-def test_import_memory_is_measured_in_a_fresh_process(demo_db, tmp_path):
+def test_import_memory_is_measured_in_a_fresh_process(demo_db, tmp_path, new_db):
     (tmp_path / "export.xlsx").write_bytes(export_bytes(demo_db))
-    target = tmp_path / "fresh.duckdb"
+    target = new_db("fresh")
     probe = memprobe.measure("import", str(target), str(tmp_path / "export.xlsx"))
     assert set(probe) == {"job", "base_mb", "peak_mb", "added_mb"}
     assert probe["peak_mb"] >= probe["base_mb"] > 50      # the base holds Python, DuckDB, pandas, pyarrow

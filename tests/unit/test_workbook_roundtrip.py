@@ -19,9 +19,9 @@ def content(data: bytes) -> dict[str, list[list]]:
     return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
 
 
-def test_round_trip_into_an_empty_database_gives_equal_content(demo_db, tmp_path):
+def test_round_trip_into_an_empty_database_gives_equal_content(demo_db, new_db):
     first = export_bytes(demo_db)
-    with Database(tmp_path / "empty.duckdb") as empty:
+    with Database(new_db("empty")) as empty:
         report = apply_import(empty, ADMIN, read_upload(empty, first, "backup.xlsx"))
         assert report.ok and report.applied
         second = export_bytes(empty)
@@ -52,7 +52,7 @@ def test_export_layout_header_filters_freeze_dropdowns(demo_db):
     assert '"S,M,L,XL"' in backlog.values() and any("in progress" in f for f in backlog.values())
 
 
-def test_formula_like_and_control_character_text_reads_back_unchanged(db, tmp_path):
+def test_formula_like_and_control_character_text_reads_back_unchanged(db, new_db):
     tricky = {"name": "=HYPERLINK(\"http://x\",\"click\")", "sponsor": "+44 20 7946 0000",
               "champion": "-Dana\x0bWhitfield\x01"}
     db.write(ADMIN, lambda tx: tx.execute(
@@ -67,7 +67,7 @@ def test_formula_like_and_control_character_text_reads_back_unchanged(db, tmp_pa
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
         assert not any(b"<f>" in z.read(n) for n in sheets)       # never a formula
-    with Database(tmp_path / "copy.duckdb") as copy:
+    with Database(new_db("copy")) as copy:
         apply_import(copy, ADMIN, read_upload(copy, data, "x.xlsx"))
         assert copy.one("SELECT name, sponsor, champion FROM departments WHERE department_id = 'HR'") == tuple(
             tricky.values())

@@ -149,9 +149,9 @@ def test_export_writes_every_row_and_version_and_text_stays_text(org):
                                              ["VS-1", Q2, "VS-1.2", "VS-1.1", 90, None, None]]
 
 
-def test_a_restore_into_an_empty_database_gives_back_equal_tables(org, tmp_path):
+def test_a_restore_into_an_empty_database_gives_back_equal_tables(org, new_db):
     data = export_bytes(org)
-    target, report = restore(data, tmp_path / "restored.duckdb")
+    target, report = restore(data, new_db("restored"))
     with target:
         assert report.applied and report.ok, report.lines()
         assert {s: report.counts[s]["new"] for s in STREAM_SHEETS} == {
@@ -286,7 +286,7 @@ def test_the_summary_sheet_is_written_and_ignored_on_import_even_edited(org):
     assert (state(org), versions(org)) == before
 
 
-def test_a_workbook_from_before_the_stream_sheets_imports_as_before(org, tmp_path):
+def test_a_workbook_from_before_the_stream_sheets_imports_as_before(org, new_db):
     data = export_bytes(org)
     book = openpyxl.load_workbook(io.BytesIO(data))
     for name in (*STREAM_SHEETS, "StreamSummary"):
@@ -299,7 +299,7 @@ def test_a_workbook_from_before_the_stream_sheets_imports_as_before(org, tmp_pat
     assert report.ok and report.total_changes == 0 and not set(STREAM_SHEETS) & set(report.counts)
     assert (state(org), versions(org)) == before
     # into an empty database: everything else comes back, no value streams
-    target, restored = restore(old, tmp_path / "old.duckdb")
+    target, restored = restore(old, new_db("old"))
     with target:
         assert restored.ok and restored.counts["Departments"]["new"] == 3
         assert all(rows_ == [] for rows_ in state(target).values())
