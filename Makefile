@@ -24,8 +24,11 @@ system:
 	fi
 
 # The whole suite on the embedded DuckDB (browser journeys and PostgreSQL's own tests included), then
-# the unit and AppTest tiers again with every test database on a throw-away PostgreSQL cluster.
+# the unit and AppTest tiers again with every test database on a throw-away PostgreSQL cluster, then
+# the replicas' scale test on its own (it measures throughput: nothing else may share the cores;
+# opt-in with ESM_SCALE=1, which CI sets).
 test: system
 	$(PYTHON) -m pip install -q -r requirements-dev.txt
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest --ignore=tests/scale
 	ESM_TEST_ENGINE=postgresql $(PYTHON) -m pytest tests/unit tests/app
+	$(PYTHON) -m pytest -n 0 tests/scale

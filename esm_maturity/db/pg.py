@@ -188,7 +188,10 @@ class PgEngine:
                 yield PgTx(conn)
             except BaseException:
                 if not conn.closed:
-                    conn.execute("ROLLBACK")
+                    try:
+                        conn.execute("ROLLBACK")
+                    except psycopg.OperationalError:  # the connection broke: the server rolled it back
+                        pass
                 raise
             conn.execute("COMMIT")
         finally:

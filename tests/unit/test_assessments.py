@@ -27,7 +27,8 @@ def all_scored(db, level=3, **overrides):
 
 
 def snapshot(db):
-    return (db.rows("SELECT * FROM scores ORDER BY ALL"), db.rows("SELECT * FROM assessments ORDER BY ALL"))
+    return (db.rows("SELECT * FROM scores ORDER BY quarter, department_id, dimension_id"),
+            db.rows("SELECT * FROM assessments ORDER BY quarter, department_id"))
 
 
 def test_save_draft_then_submit_locks(org):

@@ -22,7 +22,7 @@ def _filters(db, departments=()):
 
 def _org_level(db, quarter: Quarter, departments=()) -> float | None:
     """Mean over departments of each one's mean level, as the trend chart's dotted line."""
-    rows = db.rows(f"SELECT department_id, avg(score) FROM ({SUBMITTED}) WHERE quarter = $1 AND score IS NOT NULL "
+    rows = db.rows(f"SELECT department_id, avg(score) FROM ({SUBMITTED}) AS submitted WHERE quarter = $1 AND score IS NOT NULL "
                    "GROUP BY department_id", [str(quarter)])
     levels = [float(avg) for dept, avg in rows if not departments or dept in departments]
     return sum(levels) / len(levels) if levels else None
