@@ -123,8 +123,8 @@ def _plan(source: Database, target: Database) -> list[Table]:
         raise EsmError(f"The source {source.label} has schema version {versions[0]} and the target "
                        f"{target.label} has {versions[1]}: they must be the same. Run `python -m esm_maturity "
                        "migrate --db ...` on the older one first.")
-    names = [t for t in source.engine.tables() if t != OWN_RECORD]
-    target_names = [t for t in target.engine.tables() if t != OWN_RECORD]
+    names = [t for t in source.tables() if t != OWN_RECORD]
+    target_names = [t for t in target.tables() if t != OWN_RECORD]
     if sorted(names) != sorted(target_names):
         raise EsmError(f"The source {source.label} and the target {target.label} have different tables "
                        f"(only in the source: {', '.join(sorted(set(names) - set(target_names))) or 'none'}; "
@@ -132,8 +132,8 @@ def _plan(source: Database, target: Database) -> list[Table]:
     keys = _primary_keys(source)
     tables = []
     for name in names:
-        columns = source.engine.columns(name)
-        if sorted(columns) != sorted(target.engine.columns(name)):
+        columns = source.columns(name)
+        if sorted(columns) != sorted(target.columns(name)):
             raise EsmError(f"The table {name} has different columns in the source and in the target.")
         _identifiers(name, *columns)
         tables.append(Table(name, columns, keys.get(name) or columns, name in keys))

@@ -259,6 +259,18 @@ class Database:
         row = self.one(sql, params)
         return row[0] if row else None
 
+    def tables(self) -> list[str]:
+        """The schema's tables (the same catalog query on both engines; for `copy`)."""
+        return [r[0] for r in self.rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' ORDER BY table_name")]
+
+    def columns(self, table: str) -> list[str]:
+        """A table's columns in their order."""
+        return [r[0] for r in self.rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = $1 ORDER BY ordinal_position", [table])]
+
     # --- writes ----------------------------------------------------------------------
 
     @contextmanager

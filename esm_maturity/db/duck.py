@@ -151,17 +151,7 @@ class DuckEngine:
         with self._write_lock:
             yield
 
-    # --- the catalog (for `copy`) ----------------------------------------------------
-
-    def tables(self) -> list[str]:
-        return [r[0] for r in self.rows(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-            "AND table_type = 'BASE TABLE' ORDER BY table_name")]
-
-    def columns(self, table: str) -> list[str]:
-        return [r[0] for r in self.rows(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = $1 ORDER BY ordinal_position", [table])]
+    # --- sequences (for `copy`) -------------------------------------------------------
 
     def sequences(self) -> dict[str, int]:
         """Each sequence's last value handed out (0 when none yet)."""

@@ -228,17 +228,7 @@ class PgEngine:
             finally:
                 conn.execute("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK])
 
-    # --- the catalog (for `copy`) ----------------------------------------------------
-
-    def tables(self) -> list[str]:
-        return [r[0] for r in self.rows(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-            "AND table_type = 'BASE TABLE' ORDER BY table_name")]
-
-    def columns(self, table: str) -> list[str]:
-        return [r[0] for r in self.rows(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = $1 ORDER BY ordinal_position", [table])]
+    # --- sequences (for `copy`) -------------------------------------------------------
 
     def sequences(self) -> dict[str, int]:
         return {name: int(last or 0) for name, last in self.rows(

@@ -63,9 +63,9 @@ def duck_copy(source: Path, folder: Path, name: str = "source") -> Path:
 def contents(db: Database) -> dict[str, list[tuple]]:
     """Every table but schema_migrations, each value with its Python type, rows in a fixed order."""
     found = {}
-    for table in db.engine.tables():
+    for table in db.tables():
         if table != "schema_migrations":
-            columns = sorted(db.engine.columns(table))
+            columns = sorted(db.columns(table))
             rows = db.rows(f"SELECT {', '.join(columns)} FROM {table}")
             found[table] = sorted((tuple(typed(v) for v in row) for row in rows), key=repr)
     return found
@@ -128,7 +128,7 @@ def test_duckdb_to_postgresql_and_back_loses_nothing(duck_demo, pg_url, tmp_path
         with Database(pg_url()) as shared:
             to_pg = copy_database(source, shared)
             on_pg = contents(shared)
-            supporting = sorted(shared.engine.columns("stream_steps")).index("supporting")
+            supporting = sorted(shared.columns("stream_steps")).index("supporting")
             with Database(tmp_path / "back.duckdb") as back:
                 copy_database(shared, back)
                 returned = contents(back)
@@ -256,7 +256,7 @@ def test_copy_command_moves_a_duckdb_file_to_postgresql(duck_demo, pg_url, tmp_p
     target = with_password(pg_url())
     with Database(source) as db:
         audit_rows = db.scalar("SELECT count(*) FROM audit_log")
-        total = sum(db.scalar(f"SELECT count(*) FROM {t}") for t in db.engine.tables() if t != "schema_migrations")
+        total = sum(db.scalar(f"SELECT count(*) FROM {t}") for t in db.tables() if t != "schema_migrations")
     done = run_cli("copy", "--from", str(source), "--to", target)
     assert done.returncode == 0, done.stderr
     assert re.search(rf"^\s+audit_log\s+{audit_rows:,} rows\s+ok$", done.stdout, re.MULTILINE)
