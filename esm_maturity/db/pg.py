@@ -111,21 +111,18 @@ class PgEngine:
         self.label = redact(url)
         self.path = None
         size = pool_size or self.POOL_SIZE
+        # One direct connection first: a wrong host, database or password is told at once, in the
+        # server's own words (the pool would retry in the background until its timeout).
         try:
-            self._pool = ConnectionPool(url, min_size=1, max_size=max(size, 2), open=False, name="esm",
-                                        kwargs={"autocommit": True, "cursor_factory": psycopg.RawCursor},
-                                        timeout=30)
+            psycopg.connect(url, connect_timeout=5).close()
+        except psycopg.Error as reason:
+            raise _cannot_reach(url, reason) from None
+        self._pool = ConnectionPool(url, min_size=1, max_size=max(size, 2), open=False, name="esm",
+                                    kwargs={"autocommit": True, "cursor_factory": psycopg.RawCursor}, timeout=30)
+        try:
             self._pool.open(wait=True, timeout=10)
         except (psycopg.Error, PoolTimeout) as err:
-            try:
-                self._pool.close()
-            except Exception:  # noqa: BLE001 - the pool never opened
-                pass
-            # one direct try gives the server's own reason (bad password, no such database)
-            try:
-                psycopg.connect(url, connect_timeout=5).close()
-            except psycopg.Error as reason:
-                raise _cannot_reach(url, reason) from None
+            self._pool.close()
             raise _cannot_reach(url, err) from None
 
     def close(self) -> None:
