@@ -15,7 +15,8 @@ from .models import SYSTEM
 
 
 def open_database(path: str | os.PathLike | None = None) -> Database:
-    """The database at `path` (default: ESM_DB_PATH, then data/esm.duckdb), migrated, with a model."""
+    """The database at `path`, a file or a postgresql:// URL (default: ESM_DB_URL, then ESM_DB_PATH, then
+    data/esm.duckdb), migrated, with a model."""
     db = Database(config.db_target(path))
     try:
         if not model_loaded(db):

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
-from .. import clock
+from .. import clock, config
 from ..models import SYSTEM, Actor, ConflictError, DatabaseTooNew, PermissionDenied
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _identifiers(*names: str) -> None:
 
 def open_engine(target: str | Path):
     """The engine for a DuckDB file path or a postgresql:// URL (psycopg is loaded only for the latter)."""
-    if isinstance(target, str) and re.match(r"^postgres(ql)?://", target):
+    if isinstance(target, str) and config.is_database_url(target):
         from .pg import PgEngine  # psycopg only for a PostgreSQL URL
         return PgEngine(target)
     from .duck import DuckEngine  # duckdb only for a file (a PostgreSQL replica never loads it)
