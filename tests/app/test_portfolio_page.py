@@ -5,10 +5,7 @@ and written back, and a stream named in Markdown shown as typed."""
 
 from __future__ import annotations
 
-import json
 
-import pandas as pd
-from streamlit import dataframe_util
 
 from esm_maturity.departments import add_department
 from esm_maturity.storage import open_database
@@ -18,20 +15,12 @@ from esm_maturity.ui.text import esc, esc_label
 from tests.app.conftest import APP, sign_in
 from tests.conftest import ADMIN
 from tests.unit.test_streams import score
+from tests.app.test_trends_page import chart_rows
 
 PAGE = "pages/portfolio.py"
 Q1, Q2 = "2026-Q2", "2026-Q3"   # the clock stands in 2026-Q4 (tests/conftest.TODAY)
 DIM, OTHER = "collaboration", "safety"
 HOSTILE = "**Bold** [stream](http://evil.example/x) <b>x</b>"
-
-
-def chart_rows(at) -> dict[str, pd.DataFrame]:
-    out = {}
-    for chart in at.get("vega_lite_chart"):
-        key = json.loads(chart.proto.spec)["usermeta"]["key"]
-        frames = [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
-        out[key] = pd.concat(frames) if frames else pd.DataFrame()
-    return out
 
 
 def open_app(path, page: str = PAGE, query: dict | None = None, user: str | None = None):

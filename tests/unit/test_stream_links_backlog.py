@@ -24,6 +24,7 @@ from esm_maturity.streams import commands as streams
 from esm_maturity.streams.records import StepInput, StreamInput
 from esm_maturity.workbook import ImportFailed, apply_import, export_bytes, preview_import, read_upload
 from tests.conftest import ADMIN
+from tests.unit.test_workbook_import import edit
 
 QUARTER = "2026-Q4"   # the pinned day's quarter (tests/conftest.py TODAY)
 
@@ -157,15 +158,6 @@ def test_a_checkin_names_a_stream_checked_and_audited(org):
 
 
 # --- the workbook ----------------------------------------------------------------------------------------
-
-def edit(data: bytes, sheet: str, change) -> bytes:
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    ws = book[sheet]
-    header = {c.value: c.column for c in ws[1]}
-    change(ws, header)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def row_of(ws, header, key_column: str, key: str) -> int:

@@ -5,9 +5,7 @@ comes back, all or nothing, and moves made offline still get their history row."
 from __future__ import annotations
 
 import datetime as dt
-import io
 
-import openpyxl
 import pytest
 
 from esm_maturity.backlog.commands import add_item, get_item
@@ -19,6 +17,7 @@ from esm_maturity.models import SYSTEM
 from esm_maturity.workbook import ImportFailed, apply_import, contract, export_bytes, preview_import, read_upload
 from tests.conftest import ADMIN, CHAMPION, ROOT
 from tests.unit import hostile_corpus as corpus
+from tests.unit.test_workbook_import import edit
 
 # Written by the app itself, never typed: not in the workbook (contract.MACHINE_MANAGED says why).
 # Not in the workbook by design: a rating round's invitations (token hashes) and answers (anonymous ones
@@ -131,15 +130,6 @@ def test_new_records_after_a_restore_get_fresh_keys(restored):
     assert item == f"CI-{highest['CI'] + 1:04d}"
     assert recorded.checkin_id == f"CHK-{highest['CHK'] + 1:04d}"
     assert recorded.action_ids == [f"ACT-{highest['ACT'] + 1:04d}"]
-
-
-def edit(data: bytes, sheet: str, change) -> bytes:
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    ws = book[sheet]
-    change(ws, {c.value: c.column for c in ws[1]})
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def row_of(ws, column: int, value) -> int:

@@ -18,6 +18,7 @@ from esm_maturity.streams.records import FlowInput, StepInput, StreamInput
 from esm_maturity.workbook import ImportFailed, apply_import, contract, export_bytes, preview_import, read_upload
 from tests.conftest import ADMIN
 from tests.unit import hostile_corpus as corpus
+from tests.unit.test_workbook_import import edit
 
 Q1, Q2, Q3 = "2026-Q1", "2026-Q2", "2026-Q3"
 DIM = "collaboration"
@@ -79,16 +80,6 @@ def state(db) -> dict[str, list[tuple]]:
 
 def versions(db) -> list[tuple]:
     return db.rows("SELECT stream_id, version FROM value_streams ORDER BY stream_id")
-
-
-def edit(data: bytes, sheet: str, change) -> bytes:
-    """Let `change(ws, header)` edit a sheet as a person in Excel would."""
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    ws = book[sheet]
-    change(ws, {c.value: c.column for c in ws[1]})
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def row_of(ws, h, **match) -> int:
