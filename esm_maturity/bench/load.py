@@ -9,6 +9,14 @@ Memory is the server's RSS with no session open: Streamlit keeps a closed tab's 
 store is next written. The bench starts its server with a TTL of SESSION_TTL seconds (none: a closed tab's
 session is dropped at the next write, as it would be two minutes later), so "after" is read once the room's
 sessions are really gone: after one more tab has connected and left.
+
+The server's processor time is read around each lone session's run: what one page load costs it. One
+interpreter runs the page scripts (they share its lock), so N sessions at once are served in about N times
+that cost, one after another; `Load.in_turn` is that figure, beside which the room's can be read. (An
+estimate, not a bound: a room shares a little work, such as the event loop's flushes.) One lone session
+runs first, unmeasured: the page's first visit on a server fills what every later one reuses.
+A reference page (REFERENCE_PAGE: plain text and nothing else, on a plain `streamlit run`) is measured the
+same way, to show how a page's own cost sets the ratio a room can reach.
 """
 
 from __future__ import annotations
@@ -19,11 +27,16 @@ import statistics
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .server import AppServer
 from .wire import Run, Tab, run_async
 
 SESSION_TTL = 0   # seconds: the bench server's server.disconnectedSessionTTL
+REFERENCE_LINES = 50
+REFERENCE_PAGE = ("import streamlit as st\n\n"
+                  f"for line in range({REFERENCE_LINES}):\n"
+                  "    st.markdown(f\"Line {line} of a page of plain text.\")\n")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -44,6 +57,13 @@ async def _room(url: str, page: str, sessions: int) -> list[Run]:
 def room(url: str, page: str, sessions: int) -> list[Run]:
     """`sessions` tabs open `page` at once; one Run each."""
     return run_async(_room(url, page, sessions))
+
+
+async def _alone(url: str, page: str, cpu: Callable[[], float]) -> tuple[Run, float]:
+    async with Tab(url) as tab:
+        before = cpu()
+        run = await tab.open(page)
+        return run, cpu() - before
 
 
 async def _visit(url: str) -> None:
@@ -109,10 +129,20 @@ class Load:
     alone: list[float]            # one session at a time: each wait
     before_mib: float             # no session open, before the first room
     rooms: list[Room]
+    cpu: list[float] = field(default_factory=list)   # the server's processor seconds in each lone run
 
     @property
     def one_session(self) -> float:
         return statistics.median(self.alone)
+
+    @property
+    def cpu_per_session(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu else None
+
+    def in_turn(self, sessions: int) -> float | None:
+        """How long `sessions` lone sessions' work (cpu_per_session each) takes one interpreter, one
+        after another: about what the last of them waits when they open the page at once."""
+        return None if self.cpu_per_session is None else sessions * self.cpu_per_session
 
     @property
     def after_mib(self) -> float:
@@ -120,10 +150,12 @@ class Load:
 
 
 def drive(server: AppServer, page: str, rooms: tuple[int, ...], alone: int) -> Load:
-    """One session `alone` times, then each room in turn, with the server's memory around them."""
-    waits = [room(server.url, page, 1)[0].seconds for _ in range(alone)]
+    """One session alone, unmeasured; then `alone` times, with the server's processor time for each; then
+    each room in turn, with the server's memory around them."""
+    run_async(_alone(server.url, page, server.cpu_seconds))   # unmeasured (see the module's docstring)
+    lone = [run_async(_alone(server.url, page, server.cpu_seconds)) for _ in range(alone)]
     sessions_gone(server)
-    result = Load(page, waits, server.rss_mib(), [])
+    result = Load(page, [run.seconds for run, _ in lone], server.rss_mib(), [], [cpu for _, cpu in lone])
     for sessions in rooms:
         before = server.rss_mib()
         with MemorySampler(server) as sampler:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from .load import Load
+from .load import REFERENCE_LINES, Load
 from .processes import Command
 from .wire import Run
 from .workbook import EXPORT_FLOOR, EXPORT_RATIO, IMPORT_FLOOR, IMPORT_RATIO
@@ -45,6 +45,7 @@ class Figures:
     pages: list[PageFigures]
     server_org: str                                      # "large" or "small": where bytes and load were measured
     load: Load | None = None
+    reference: Load | None = None                        # the same driver on load.REFERENCE_PAGE
     cold: dict[str, float] = field(default_factory=dict)  # median seconds: "app", "one-line app"
     cold_skipped: str = ""
     workbook: dict[str, float] = field(default_factory=dict)   # in-process medians by benchmark name
@@ -121,7 +122,8 @@ def _load_rows(f: Figures) -> list[Row]:
     load = f.load
     room = next((r for r in load.rooms if r.sessions == 10), None) if load else None
     rows = [_ratio("10 concurrent sessions, p95", room.p95, load.one_session, 3.0, f"{load.one_session:.2f} s",
-                   f"p50 {room.p50:.2f} s, max {room.max:.2f} s on {load.page}; floor: one session (driver)")
+                   f"p50 {room.p50:.2f} s, max {room.max:.2f} s on {load.page}; floor: one session (driver)"
+                   + _bound_note(load, 10) + _reference_note(f.reference, 10))
             if room else _absent("10 concurrent sessions, p95", "<= 3.00x", "no room of 10 in this run")]
     if load and load.rooms:
         rows.append(_ratio("memory after sessions close", load.after_mib, load.before_mib, 1.1,
@@ -130,6 +132,22 @@ def _load_rows(f: Figures) -> list[Row]:
     else:
         rows.append(_absent("memory after sessions close", "<= 1.10x", "no room in this run"))
     return rows
+
+
+def _bound_note(load: Load, sessions: int) -> str:
+    turns = load.in_turn(sessions)
+    if turns is None:
+        return ""
+    return (f"; {sessions} lone sessions' work in turn: {sessions} x {_ms(load.cpu_per_session)} of the server's "
+            f"processor time = {turns:.2f} s, {turns / load.one_session:.1f}x")
+
+
+def _reference_note(reference: Load | None, sessions: int) -> str:
+    room = next((r for r in reference.rooms if r.sessions == sessions), None) if reference else None
+    if room is None:
+        return ""
+    return (f"; a page of {REFERENCE_LINES} lines of plain text: {room.p95 / reference.one_session:.2f}x "
+            f"({_ms(reference.cpu_per_session)} per session)")
 
 
 def _workbook_rows(f: Figures) -> list[Row]:
@@ -176,18 +194,26 @@ def page_lines(f: Figures) -> list[str]:
     return lines
 
 
-def load_lines(f: Figures) -> list[str]:
-    load = f.load
-    if load is None:
-        return []
-    lines = [f"{'sessions opening /' + load.page + ' at once':38} {'p50':>8} {'p95':>8} {'max':>8}  "
-             f"{'RSS before':>10} {'during':>8} {'after':>8}",
+def _room_lines(load: Load, heading: str) -> list[str]:
+    cpu = f"  server CPU {_ms(load.cpu_per_session)} each" if load.cpu_per_session is not None else ""
+    lines = [f"{heading:38} {'p50':>8} {'p95':>8} {'max':>8}  {'RSS before':>10} {'during':>8} {'after':>8}",
              f"{f'1 (alone, x{len(load.alone)})':38} {load.one_session:7.2f}s {'':>8} {max(load.alone):7.2f}s  "
-             f"{load.before_mib:7.0f}MiB"]
+             f"{load.before_mib:7.0f}MiB{cpu}"]
     for r in load.rooms:
         errors = f"  ({len(r.errors)} errors: {r.errors[0]})" if r.errors else ""
+        turns = load.in_turn(r.sessions)
+        bound = f"  ({r.sessions} lone sessions' work in turn: {turns:.2f}s)" if turns is not None else ""
         lines.append(f"{r.sessions:<38} {r.p50:7.2f}s {r.p95:7.2f}s {r.max:7.2f}s  {r.before_mib:7.0f}MiB "
-                     f"{r.peak_mib:5.0f}MiB {r.after_mib:5.0f}MiB{errors}")
+                     f"{r.peak_mib:5.0f}MiB {r.after_mib:5.0f}MiB{errors}{bound}")
+    return lines
+
+
+def load_lines(f: Figures) -> list[str]:
+    if f.load is None:
+        return []
+    lines = _room_lines(f.load, f"sessions opening /{f.load.page} at once")
+    if f.reference is not None:
+        lines += _room_lines(f.reference, f"reference: {REFERENCE_LINES} lines of text")
     return lines
 
 

@@ -5,8 +5,9 @@
 2. A `streamlit run` server over the large organisation (bench/server.py) and tabs speaking its websocket
    protocol (bench/wire.py): each page's bytes on a new tab's first load and on one typical rerun (the
    page's first selectbox set to another option, the cached messages' hashes sent as a browser does).
-3. The load driver on that server (bench/load.py): one session alone, then rooms of 10 and 50 sessions
-   opening /trends at once, and the server's resident memory before, during and after.
+3. The load driver on that server (bench/load.py): one session alone (and the server's processor time for
+   it), then rooms of 10 and 50 sessions opening /trends at once, and the server's resident memory before,
+   during and after; then the same driver on a reference page of plain text (the first room only).
 4. Cold start in headless Chromium beside a one-line app (bench/browser.py); skipped without Chromium.
 5. The workbook: in-process import and export beside their floors (bench/workbook.py; reused when the full
    bench measured them already) and the import as a whole command (bench/processes.py).
@@ -28,7 +29,7 @@ from ..db import Database
 from ..demo.organisation import load_demo
 from ..models import SYSTEM
 from . import browser, processes, rerun
-from .load import SESSION_TTL, drive
+from .load import REFERENCE_LINES, REFERENCE_PAGE, SESSION_TTL, drive
 from .org import LargeOrg
 from .server import AppServer
 from .targets import Figures, PageFigures, evaluate, load_lines, page_lines, target_lines
@@ -120,6 +121,11 @@ def _on_server(db_file: Path, workdir: Path, plan: Plan, figures: Figures, out) 
         for page in figures.pages:
             run_async(_page_bytes(server.url, page))
         figures.load = drive(server, plan.load_page, plan.rooms, plan.alone)
+    out(f"the same driver on a reference page ({REFERENCE_LINES} lines of plain text, plain `streamlit run`)...")
+    reference = workdir / "reference_page.py"
+    reference.write_text(REFERENCE_PAGE, encoding="utf-8")
+    with AppServer(None, workdir / "reference.log", script=reference, args=ttl) as server:
+        figures.reference = drive(server, "", plan.rooms[:1], plan.alone)
 
 
 def _cold(db_file: Path, workdir: Path, plan: Plan, figures: Figures, out) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from esm_maturity.bench.load import Load, Room, percentile
 from esm_maturity.bench.processes import Command
-from esm_maturity.bench.targets import Figures, PageFigures, evaluate
+from esm_maturity.bench.targets import Figures, PageFigures, evaluate, load_lines
 from esm_maturity.bench.waits import SMOKE, run_waits
 from esm_maturity.bench.wire import Run
 from esm_maturity.bench.workbook import EXPORT_FLOOR, IMPORT_FLOOR
@@ -28,6 +28,11 @@ def test_a_tiny_run_gives_every_kind_of_figure(monkeypatch):
     [room] = load.rooms
     assert room.sessions == 2 and len(room.waits) == 2 and min(room.waits) > 0 and not room.errors
     assert 0 < load.before_mib <= room.peak_mib and room.after_mib > 0
+    assert len(load.cpu) == 1 and load.cpu_per_session > 0   # the server's processor time for the lone run
+    reference = figures.reference   # the same driver on a page of plain text, on its own server
+    assert reference.page == "" and reference.one_session > 0 and reference.cpu
+    [reference_room] = reference.rooms
+    assert reference_room.sessions == 2 and len(reference_room.waits) == 2 and not reference_room.errors
 
     rows = {row.what: row for row in figures.rows}
     assert len(rows) == 11
@@ -35,6 +40,7 @@ def test_a_tiny_run_gives_every_kind_of_figure(monkeypatch):
     assert rows["cold start"].met is None and rows["every page large/small"].met is None
     assert any(line.startswith("Trends ") for line in lines)
     assert any(line.startswith("memory after sessions close") for line in lines)
+    assert any(line.startswith("reference: 50 lines of text") for line in lines)
 
 
 def _run(seconds: float, kb: float) -> Run:
@@ -61,6 +67,23 @@ def test_targets_compare_with_floors_from_the_same_run():
     assert rows["import in-process"].met is True and rows["export"].met is True
     assert rows["import as a whole command"].met is False and rows["import peak memory, whole process"].met is False
     assert figures.ok is False
+
+
+def test_the_room_is_read_beside_its_sessions_work_in_turn():
+    """One interpreter does ten sessions' work one after another: about ten times one lone session's
+    processor time. The target's note says so, and what a page of plain text reaches in the same run."""
+    load = Load("trends", [0.09, 0.08, 0.10], 250.0, [Room(10, [0.55] * 10, 250.0, 260.0, 255.0)],
+                cpu=[0.05, 0.04, 0.06])   # the median: 50 ms
+    reference = Load("", [0.05], 100.0, [Room(10, [0.12] * 10, 100.0, 101.0, 100.0)], cpu=[0.011])
+    assert abs(load.cpu_per_session - 0.05) < 1e-9 and abs(load.in_turn(10) - 0.5) < 1e-9
+    assert Load("trends", [0.1], 1.0, []).in_turn(10) is None   # no processor time read: no estimate
+    figures = Figures([], "large", load, reference)
+    row = next(r for r in evaluate(figures) if r.what == "10 concurrent sessions, p95")
+    assert row.met is False and row.value == "6.11x"
+    assert "10 lone sessions' work in turn: 10 x 50 ms of the server's processor time = 0.50 s, 5.6x" in row.note
+    assert "a page of 50 lines of plain text: 2.40x (11 ms per session)" in row.note
+    lines = load_lines(figures)
+    assert "(10 lone sessions' work in turn: 0.50s)" in lines[2] and lines[3].startswith("reference: 50 lines of text")
 
 
 def test_percentile_is_nearest_rank():
