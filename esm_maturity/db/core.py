@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -202,6 +203,8 @@ class Database:
     RETRIES = 8
 
     def __init__(self, target: str | Path, migrations_dir: Path = MIGRATIONS_DIR, migrate: bool = True):
+        self.writes = 0                        # write transactions committed through this object
+        self._writes_lock = threading.Lock()
         self._engine = open_engine(target)
         self.kind = self._engine.kind
         self.path = self._engine.path          # the DuckDB file; None on PostgreSQL
@@ -283,6 +286,8 @@ class Database:
             self.record_refusal(actor, err)
             raise
         self._engine.committed()
+        with self._writes_lock:
+            self.writes += 1
 
     def record_refusal(self, actor: Actor, err: PermissionDenied) -> None:
         """Write a refused action to the audit trail (once per refusal), in its own transaction:

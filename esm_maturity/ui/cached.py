@@ -9,6 +9,12 @@ entries go beyond its size), and much cheaper per call than st.cache_data, which
 and unpickles its value on every call. What it hands out is a shallow copy (pandas copies on write), so
 a caller that changes its frame, list or dict changes only its own.
 
+A page run asks for the data version once (router.run_app marks where a run starts and ends): its
+later reads reuse it until the run itself writes through the same Database. On PostgreSQL that is one
+round trip a run instead of one per read (the version is a shared sequence); every read of a run also
+sees the data as of one moment. Outside a page run (a fragment's rerun, the warm-up, a test) every read
+asks.
+
 Only queries whose result depends on nothing but the database and their arguments belong here: a query
 that reads the clock takes the day as an argument. Arguments are plain values (text, numbers, days,
 None, tuples and lists of them, frozen dataclasses such as Quarter and Filters): the cache key spells
@@ -93,10 +99,34 @@ def spelled(value: Any) -> str:
     raise TypeError(f"a cached read takes plain values, not {type(value).__name__}")
 
 
+_run = threading.local()   # each session's page run is on its own thread: the data versions it has seen
+
+
+def run_started() -> None:
+    """A page run starts on this thread: its reads share one data version per database (see above)."""
+    _run.versions = {}
+
+
+def run_ended() -> None:
+    _run.versions = None
+
+
+def data_version(db: Database) -> tuple[str, int]:
+    """db.data_version, asked once per page run (again after the run writes through `db`)."""
+    seen = getattr(_run, "versions", None)
+    if seen is None:
+        return db.data_version
+    writes, version = seen.get(id(db), (None, None))
+    if writes != db.writes:
+        writes, version = db.writes, db.data_version
+        seen[id(db)] = (writes, version)
+    return version
+
+
 def source(db: Database, query: Callable, *args) -> tuple[tuple[str, int], str, str]:
     """What a read's result depends on: the data version, the query and its arguments spelled out (a
     chart drawn from the result is cached under it: ui/chart_export.Plot.source)."""
-    return db.data_version, f"{query.__module__}.{query.__qualname__}", spelled(args)
+    return data_version(db), f"{query.__module__}.{query.__qualname__}", spelled(args)
 
 
 def read(db: Database, query: Callable[..., T], *args) -> T:

@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from ..access.policy import allowed_somewhere
-from . import identity
+from . import cached, identity
 from .registry import PAGES
 
 _state = threading.local()  # each session's script runs on its own thread
@@ -45,6 +45,14 @@ def routed() -> bool:
 
 def run_app() -> None:
     """Page config, the page list from the registry, and run the chosen page."""
+    cached.run_started()   # the run's reads share one data version (ui/cached.py)
+    try:
+        _run_app()
+    finally:
+        cached.run_ended()
+
+
+def _run_app() -> None:
     # With a pages/ folder beside app.py Streamlit starts in its old file-based mode; leave it.
     PagesManager.uses_pages_directory = False
     st.set_page_config(page_title="ESM maturity", page_icon=str(FAVICON), layout="wide")

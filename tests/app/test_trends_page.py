@@ -249,3 +249,17 @@ def test_the_chosen_department_is_outlined_on_the_heatmap(demo_app):
     rings = [layer for layer in spec["layer"] if layer.get("mark", {}).get("filled") is False]
     assert len(rings) == 1 and {"filter": {"field": "department_id", "equal": "LEG"}} in rings[0]["transform"]
     assert '"Legal"' in spec["layer"][0]["encoding"]["y"]["axis"]["labelFontWeight"]["expr"]
+
+
+def test_a_run_asks_for_the_data_version_once(demo_app, monkeypatch):
+    """Trends makes some 25 cached reads a run; on PostgreSQL each data-version ask is a round trip, so the
+    run asks once (ui/cached.py, router.run_app) and every read of it shares the answer."""
+    from esm_maturity.db import duck, pg
+
+    at = demo_app(PAGE)
+    asked = []
+    for engine in (duck.DuckEngine, pg.PgEngine):
+        original = engine.data_version
+        monkeypatch.setattr(engine, "data_version", lambda self, _original=original: asked.append(1) or _original(self))
+    at.run()
+    assert not at.exception and len(chart_rows(at)) >= 10 and len(asked) == 1

@@ -66,3 +66,57 @@ def test_arguments_are_spelled_out_in_full_and_only_plain_values_are_taken():
     assert spelled(("1",)) != spelled((1,)) and spelled([1]) != spelled((1,))
     with pytest.raises(TypeError):
         spelled((pd.DataFrame({"a": [1]}),))
+
+
+def _department_count(db) -> int:
+    return db.scalar("SELECT count(*) FROM departments")
+
+
+def _counting_versions(db, monkeypatch) -> list[int]:
+    asked: list[int] = []
+    engine_version = db.engine.data_version
+
+    def counted():
+        asked.append(1)
+        return engine_version()
+
+    monkeypatch.setattr(db.engine, "data_version", counted)
+    return asked
+
+
+def test_a_page_run_asks_for_the_data_version_once_until_it_writes(db, monkeypatch):
+    """On PostgreSQL the version is a round trip: a run's reads share one, and a write in the run
+    (through the same Database) makes its next read ask again and see the new rows."""
+    from esm_maturity.models import SYSTEM
+    from esm_maturity.ui import cached
+
+    asked = _counting_versions(db, monkeypatch)
+    cached.run_started()
+    try:
+        assert [cached.read(db, _department_count) for _ in range(5)] == [0] * 5
+        assert len(asked) == 1
+        with db.transaction(SYSTEM) as tx:
+            tx.execute("INSERT INTO departments (department_id, name) VALUES ('HR', 'Human resources')")
+        assert cached.read(db, _department_count) == 1 and len(asked) == 2   # its own write: asked again
+        cached.read(db, _department_count)
+        assert len(asked) == 2
+    finally:
+        cached.run_ended()
+    cached.read(db, _department_count)   # outside a page run (a fragment, the warm-up): every read asks
+    cached.read(db, _department_count)
+    assert len(asked) == 4
+
+
+def test_every_page_run_starts_with_a_fresh_version(db, monkeypatch):
+    """A write by someone else (another replica, another session) shows on the next run: each run asks."""
+    from esm_maturity.ui import cached
+
+    asked = _counting_versions(db, monkeypatch)
+    for _ in range(3):
+        cached.run_started()
+        try:
+            cached.read(db, _department_count)
+            cached.read(db, _department_count)
+        finally:
+            cached.run_ended()
+    assert len(asked) == 3
