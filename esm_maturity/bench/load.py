@@ -45,8 +45,8 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-async def _room(url: str, page: str, sessions: int) -> list[Run]:
-    tabs = [Tab(url) for _ in range(sessions)]
+async def _at_once(urls: list[str], page: str) -> list[Run]:
+    tabs = [Tab(url) for url in urls]
     await asyncio.gather(*(tab.__aenter__() for tab in tabs))
     try:
         return list(await asyncio.gather(*(tab.open(page) for tab in tabs)))
@@ -54,9 +54,15 @@ async def _room(url: str, page: str, sessions: int) -> list[Run]:
         await asyncio.gather(*(tab.__aexit__(None, None, None) for tab in tabs), return_exceptions=True)
 
 
+def at_once(urls: list[str], page: str) -> list[Run]:
+    """A tab for each of `urls` (a server's address, once per tab on it); every tab connects, then all open
+    `page` at the same moment. One Run each."""
+    return run_async(_at_once(urls, page))
+
+
 def room(url: str, page: str, sessions: int) -> list[Run]:
-    """`sessions` tabs open `page` at once; one Run each."""
-    return run_async(_room(url, page, sessions))
+    """`sessions` tabs on one server open `page` at once; one Run each."""
+    return at_once([url] * sessions, page)
 
 
 async def _alone(url: str, page: str, cpu: Callable[[], float]) -> tuple[Run, float]:

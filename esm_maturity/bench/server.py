@@ -56,13 +56,18 @@ def cpu_seconds(pid: int) -> float:
 class AppServer:
     """`with AppServer(db_file, log) as server:` ... `server.url`, `server.port`, `server.rss_mib()`."""
 
-    def __init__(self, db_file: Path | None, log_file: Path, script: Path = APP, args: list[str] = (),
+    def __init__(self, db_file: Path | str | None, log_file: Path, script: Path = APP, args: list[str] = (),
                  wait: bool = True):
+        """`db_file`: a DuckDB file, or a postgresql:// URL (one of several replicas on it), or None for
+        whatever the environment says."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = open(log_file, "w")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-        if db_file is not None:
+        if isinstance(db_file, str):
+            env["ESM_DB_URL"] = db_file
+        elif db_file is not None:
+            env.pop("ESM_DB_URL", None)
             env["ESM_DB_PATH"] = str(db_file)
         self.started = time.perf_counter()
         # the app as `python -m esm_maturity serve` starts it (ui/server.py: Streamlit's command line after a

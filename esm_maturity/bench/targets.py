@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .load import REFERENCE_LINES, Load
 from .processes import Command
+from .replicas import ReplicaRooms
 from .wire import Run
 from .workbook import EXPORT_FLOOR, EXPORT_RATIO, IMPORT_FLOOR, IMPORT_RATIO
 
@@ -46,6 +47,8 @@ class Figures:
     server_org: str                                      # "large" or "small": where bytes and load were measured
     load: Load | None = None
     reference: Load | None = None                        # the same driver on load.REFERENCE_PAGE
+    replicas: ReplicaRooms | None = None                 # the room again on replicas (bench/replicas.py)
+    replicas_skipped: str = ""
     cold: dict[str, float] = field(default_factory=dict)  # median seconds: "app", "one-line app"
     cold_skipped: str = ""
     workbook: dict[str, float] = field(default_factory=dict)   # in-process medians by benchmark name
@@ -123,7 +126,7 @@ def _load_rows(f: Figures) -> list[Row]:
     room = next((r for r in load.rooms if r.sessions == 10), None) if load else None
     rows = [_ratio("10 concurrent sessions, p95", room.p95, load.one_session, 3.0, f"{load.one_session:.2f} s",
                    f"p50 {room.p50:.2f} s, max {room.max:.2f} s on {load.page}; floor: one session (driver)"
-                   + _bound_note(load, 10) + _reference_note(f.reference, 10))
+                   + _bound_note(load, 10) + _reference_note(f.reference, 10) + _replicas_note(f.replicas, 10))
             if room else _absent("10 concurrent sessions, p95", "<= 3.00x", "no room of 10 in this run")]
     if load and load.rooms:
         rows.append(_ratio("memory after sessions close", load.after_mib, load.before_mib, 1.1,
@@ -148,6 +151,13 @@ def _reference_note(reference: Load | None, sessions: int) -> str:
         return ""
     return (f"; a page of {REFERENCE_LINES} lines of plain text: {room.p95 / reference.one_session:.2f}x "
             f"({_ms(reference.cpu_per_session)} per session)")
+
+
+def _replicas_note(rooms: ReplicaRooms | None, sessions: int) -> str:
+    if rooms is None or rooms.sessions != sessions:
+        return ""
+    return (f"; spread over {rooms.replicas} replicas on PostgreSQL: p95 {rooms.spread_p95:.2f} s, "
+            f"{rooms.spread_p95 / rooms.one_session:.2f}x (one of them alone: {rooms.one_p95 / rooms.one_session:.2f}x)")
 
 
 def _workbook_rows(f: Figures) -> list[Row]:
@@ -208,12 +218,25 @@ def _room_lines(load: Load, heading: str) -> list[str]:
     return lines
 
 
+def _seconds(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}s" for v in values)
+
+
 def load_lines(f: Figures) -> list[str]:
     if f.load is None:
         return []
     lines = _room_lines(f.load, f"sessions opening /{f.load.page} at once")
     if f.reference is not None:
         lines += _room_lines(f.reference, f"reference: {REFERENCE_LINES} lines of text")
+    rooms = f.replicas
+    if rooms is not None:
+        errors = f"  ({len(rooms.errors)} errors: {rooms.errors[0]})" if rooms.errors else ""
+        lines += [f"{f'replicas on PostgreSQL, {rooms.sessions} at once':38} one session alone {rooms.one_session:.2f}s",
+                  f"{f'  spread over {rooms.replicas}':38} p95 {rooms.spread_p95:.2f}s (rounds: {_seconds(rooms.spread)})"
+                  f"{errors}",
+                  f"{'  on one of them':38} p95 {rooms.one_p95:.2f}s (rounds: {_seconds(rooms.one)})"]
+    elif f.replicas_skipped:
+        lines.append(f"replicas on PostgreSQL: skipped ({f.replicas_skipped})")
     return lines
 
 

@@ -9,6 +9,8 @@
    it), then rooms of 10 and 50 sessions opening /trends at once, and the server's resident memory before,
    during and after; then the same driver on a reference page of plain text (the first room only).
 4. Cold start in headless Chromium beside a one-line app (bench/browser.py); skipped without Chromium.
+4b. With ESM_BENCH_PG_URL (an empty PostgreSQL database): the room of ten again on replicas of the app
+   on it, spread over them and on one alone (bench/replicas.py).
 5. The workbook: in-process import and export beside their floors (bench/workbook.py; reused when the full
    bench measured them already) and the import as a whole command (bench/processes.py).
 
@@ -18,6 +20,7 @@ Then issue 14's targets, each with its floor from this run (bench/targets.py). `
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -28,7 +31,8 @@ from typing import Callable
 from ..db import Database
 from ..demo.organisation import load_demo
 from ..models import SYSTEM
-from . import browser, processes, rerun
+from ..config import redact
+from . import browser, processes, replicas, rerun
 from .load import REFERENCE_LINES, REFERENCE_PAGE, SESSION_TTL, drive
 from .org import LargeOrg
 from .server import AppServer
@@ -50,9 +54,11 @@ class Plan:
     browser: bool = True
     cold_starts: int = 3
     workbook: bool = True
+    replicas_url: str | None = None   # an empty PostgreSQL database for bench/replicas.py; None: ESM_BENCH_PG_URL
 
 
-SMOKE = Plan(large=False, pages=("trends",), reruns=1, rooms=(2,), alone=1, browser=False, workbook=False)
+SMOKE = Plan(large=False, pages=("trends",), reruns=1, rooms=(2,), alone=1, browser=False, workbook=False,
+             replicas_url="")
 
 
 def build_small(path: Path) -> Path:
@@ -128,6 +134,16 @@ def _on_server(db_file: Path, workdir: Path, plan: Plan, figures: Figures, out) 
         figures.reference = drive(server, "", plan.rooms[:1], plan.alone)
 
 
+def _replicas(db_file: Path, workdir: Path, plan: Plan, figures: Figures, out) -> None:
+    url = os.environ.get("ESM_BENCH_PG_URL", "") if plan.replicas_url is None else plan.replicas_url
+    if not url:
+        figures.replicas_skipped = "no ESM_BENCH_PG_URL (an empty PostgreSQL database to copy the organisation into)"
+        return
+    sessions = next((n for n in plan.rooms if n == 10), plan.rooms[0])
+    out(f"the room of {sessions} on {replicas.REPLICAS} replicas over PostgreSQL ({redact(url)})...")
+    figures.replicas = replicas.measure(db_file, url, workdir, plan.load_page, sessions, plan.alone)
+
+
 def _cold(db_file: Path, workdir: Path, plan: Plan, figures: Figures, out) -> None:
     figures.cold_skipped = (browser.missing() or "") if plan.browser else "this run leaves Chromium out"
     if figures.cold_skipped:
@@ -149,6 +165,7 @@ def run_waits(plan: Plan = Plan(), out=print, build_large: Callable[[Path], Larg
         orgs = {"small": small_db, **({"large": large_db} if large_db else {})}
         figures.pages = _pages(rerun.measure(orgs, plan.reruns, list(plan.pages), workdir))
         _on_server(large_db or small_db, workdir, plan, figures, out)
+        _replicas(large_db or small_db, workdir, plan, figures, out)
         _cold(large_db or small_db, workdir, plan, figures, out)
         evaluate(figures)
         for line in [*page_lines(figures), "", *load_lines(figures), "", *target_lines(figures.rows)]:
