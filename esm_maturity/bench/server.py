@@ -64,11 +64,8 @@ class AppServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = open(log_file, "w")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-        if isinstance(db_file, str):
-            env["ESM_DB_URL"] = db_file
-        elif db_file is not None:
-            env.pop("ESM_DB_URL", None)
-            env["ESM_DB_PATH"] = str(db_file)
+        if db_file is not None:   # ESM_DB_URL takes a file or a URL, and wins over ESM_DB_PATH (config.db_target)
+            env["ESM_DB_URL"] = str(db_file)
         self.started = time.perf_counter()
         # the app as `python -m esm_maturity serve` starts it (ui/server.py: Streamlit's command line after a
         # warm-up); any other script with plain Streamlit
